@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs every Debian package boxlab needs to build, run and test.
+# Idempotent: a second run only checks that everything is there.
+set -euo pipefail
+
+pkgs=(
+	build-essential pkg-config
+	libjansson-dev libiniparser-dev libcap-dev libseccomp-dev libncurses-dev
+	libcmocka-dev bats tmux
+	busybox-static
+	hyperfine runc uidmap iproute2 procps util-linux psmisc
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+	echo "deps: all ${#pkgs[@]} packages present"
+	exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing packages: ${missing[*]} (run 'sudo make deps')" >&2
+	exit 1
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"

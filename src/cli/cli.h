@@ -1,0 +1,44 @@
+/* Commands, one file each (tmux's cmd-*.c): every file exports one
+ * `struct bx_cmd`, and main.c's table lists them.  --help of every
+ * command and the man-page test read these entries. */
+#ifndef BX_CLI_H
+#define BX_CLI_H
+
+#include "core/err.h"
+#include "core/state.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+
+struct bx_cmd {
+	const char *name;
+	const char *alias;   /* or NULL */
+	const char *usage;   /* after "boxlab NAME " */
+	const char *summary; /* one line for `boxlab --help` */
+	const char *options; /* the options block of `boxlab NAME --help` */
+	int (*exec)(int argc, char **argv); /* argv[0] is the command name */
+};
+
+extern const struct bx_cmd *const bx_cmds[];
+
+/* true when argv holds --help or -h; prints the command's help. */
+bool bx_cli_help(const struct bx_cmd *cmd, int argc, char **argv);
+void bx_cli_usage(const struct bx_cmd *cmd, FILE *out);
+int bx_cli_usage_error(const struct bx_cmd *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "running", "exited" ... as it really is now: a running container
+ * whose supervisor is gone is dead. */
+enum bx_status bx_cli_live_status(const struct bx_state *st);
+void bx_cli_print_json(void *json); /* consumes a json_t */
+/* Read the state of a container and require one of the statuses in
+ * mask (1 << BX_RUNNING ...); the error names what it is instead. */
+int bx_cli_load(const char *name, struct bx_state *st, unsigned mask, const char *action, bx_err_t *err);
+/* Wait until the container's supervisor recorded its end (or died). */
+void bx_cli_wait_finished(const struct bx_state *st, int timeout_ms);
+/* Remove everything a container made: kill what still runs, teardown,
+ * the state dir.  For rm and gc; safe on half-made containers. */
+int bx_cli_cleanup(const char *name, bx_err_t *err);
+
+extern const struct bx_cmd bx_cmd_run, bx_cmd_ps, bx_cmd_inspect, bx_cmd_logs, bx_cmd_exec, bx_cmd_stop,
+	bx_cmd_kill, bx_cmd_rm, bx_cmd_events, bx_cmd_timeline, bx_cmd_check, bx_cmd_gc;
+
+#endif

@@ -1,0 +1,437 @@
+/* From a spec to a running process tree and back.
+ *
+ *   prepare (parent) -> clone3 -> parent_setup (parent, child waits)
+ *   -> GO -> child_setup (child) -> user switch -> child_finish -> exec
+ *   under init -> wait -> teardown
+ *
+ * Every step is a timeline event with its duration; every module is
+ * called only through its hooks, in registry order. */
+#include "core/lifecycle.h"
+#include "core/image.h"
+#include "core/init.h"
+#include "core/io.h"
+#include "core/proc.h"
+#include "core/process.h"
+#include "core/state.h"
+#include "core/timeline.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/xalloc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+/* linux/sched.h's struct clone_args, without pulling in its CLONE_* */
+struct bx_clone_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size,
+		cgroup;
+};
+
+void bx_box_init(struct bx_box *box, struct bx_spec *spec)
+{
+	memset(box, 0, sizeof *box);
+	box->spec = spec;
+	box->name = spec->name;
+	box->dir = bx_state_path(spec->name, NULL);
+	box->sync_fd = -1;
+	box->cgroup_fd = -1;
+	for (size_t i = 0; bx_modules[i]; i++) {
+		if (!spec->modules[i])
+			continue;
+		box->ns_flags |= bx_modules[i]->ns_flags;
+		if (!bx_modules[i]->unshare_late)
+			box->clone_flags |= bx_modules[i]->ns_flags;
+	}
+}
+
+void bx_box_teardown(struct bx_box *box)
+{
+	for (size_t i = bx_module_count(); i-- > 0;) {
+		const struct bx_module *m = bx_modules[i];
+		if (box->spec->modules[i] && m->teardown) {
+			uint64_t t = bx_now_us();
+			m->teardown(box);
+			bx_tl_event(box->tl, m->name, "teardown", t, "done");
+		}
+	}
+}
+
+/* Run one hook of every enabled module, timing each as a timeline
+ * event.  `which` picks the hook by its offset in struct bx_module. */
+static int run_phase(struct bx_box *box, size_t which, const char *phase, bx_err_t *err)
+{
+	for (size_t i = 0; bx_modules[i]; i++) {
+		const struct bx_module *m = bx_modules[i];
+		int (*hook)(struct bx_box *, bx_err_t *);
+		memcpy(&hook, (const char *)m + which, sizeof hook);
+		if (!box->spec->modules[i] || !hook)
+			continue;
+		uint64_t t = bx_now_us();
+		if (hook(box, err) < 0) {
+			bx_tl_event(box->tl, m->name, phase, t, "failed: %s", (*err)->msg);
+			return -1;
+		}
+		bx_tl_event(box->tl, m->name, phase, t, "ok");
+	}
+	return 0;
+}
+
+#define PHASE(box, hook, err) run_phase(box, offsetof(struct bx_module, hook), #hook, err)
+
+struct child_io {
+	int in, out, err; /* what becomes the command's stdio; -1: inherit */
+	bool tty;
+	sigset_t oldmask;
+	char **argv, **env;
+};
+
+static void __attribute__((noreturn)) child_main(struct bx_box *box, struct child_io *io)
+{
+	bx_err_t err = NULL;
+	struct bx_msg m;
+	int fd = box->sync_fd;
+
+	/* Die with the supervisor, so a killed boxlab leaves no container
+	 * running unsupervised (gc cleans up the rest). */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* Nothing of the host's may leak in through a descriptor boxlab
+	 * inherited without close-on-exec (a test harness's pipe, say). */
+	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+	bx_proc_title("boxlab-init");
+	/* No getppid() check for a parent that died before prctl: in a new
+	 * pid namespace it is always 0.  The GO read below sees its end of
+	 * the socket close instead. */
+	sigprocmask(SIG_SETMASK, &io->oldmask, NULL);
+
+	if (bx_msg_recv(fd, &m, NULL) != 1 || m.type != BX_MSG_GO)
+		_exit(BX_EXIT_RUNTIME);
+	if (PHASE(box, child_setup, &err) < 0)
+		bx_child_fail(fd, &err);
+
+	const struct bx_spec *s = box->spec;
+	if (bx_proc_workdir(s->workdir, &err) < 0)
+		bx_child_fail(fd, &err);
+	if (io->tty) {
+		if (bx_proc_pty(fd, &err) < 0)
+			bx_child_fail(fd, &err);
+	} else {
+		if (io->in >= 0)
+			dup2(io->in, 0);
+		if (io->out >= 0)
+			dup2(io->out, 1);
+		if (io->err >= 0)
+			dup2(io->err, 2);
+		/* Our own session: the terminal's ^C reaches boxlab, which
+		 * forwards it once. */
+		setsid();
+	}
+	if (s->user && bx_proc_user(s->user, &io->env, &err) < 0)
+		bx_child_fail(fd, &err);
+	if (PHASE(box, child_finish, &err) < 0)
+		bx_child_fail(fd, &err);
+	bx_tl_event(box->tl, "core", "exec", 0, "%s", io->argv[0]);
+
+	if (!(box->clone_flags & CLONE_NEWPID))
+		bx_proc_exec(fd, io->argv, io->env);
+
+	/* We are pid 1: fork the command and stay as its init. */
+	sigset_t old;
+	bx_init_prepare(&old);
+	pid_t child = fork();
+	if (child < 0) {
+		bx_make_error(&err, errno, "cannot fork the command");
+		bx_child_fail(fd, &err);
+	}
+	if (child == 0) {
+		bx_init_child_reset(&old);
+		bx_proc_exec(fd, io->argv, io->env);
+	}
+	/* init never execs, so close-on-exec never fires for it: close
+	 * everything it inherited, or a waiting `run -d` never sees EOF. */
+	syscall(SYS_close_range, 3, ~0U, 0);
+	bx_init_loop(child);
+}
+
+static int save_state(struct bx_state *st, bx_err_t *err)
+{
+	cleanup_close int lock = bx_state_lock(st->name, err);
+	if (lock < 0)
+		return -1;
+	return bx_state_write(st, err);
+}
+
+static void notify(int *fd, const char *msg)
+{
+	if (*fd < 0)
+		return;
+	if (write(*fd, msg, strlen(msg)) < 0) {
+		/* the caller is gone; nothing to tell */
+	}
+	close(*fd);
+	*fd = -1;
+}
+
+static char **module_names(const struct bx_spec *s)
+{
+	char **v = xzalloc(sizeof *v);
+	for (size_t i = 0; bx_modules[i]; i++)
+		if (s->modules[i])
+			strv_push(&v, bx_modules[i]->name);
+	return v;
+}
+
+int bx_lifecycle_run(struct bx_spec *spec, int notify_fd, bx_err_t *err)
+{
+	struct bx_box box;
+	struct bx_state st = {0};
+	struct bx_timeline tl = {.fd = -1};
+	struct bx_image img = {0};
+	struct bx_relay relay;
+	struct child_io io = {.in = -1, .out = -1, .err = -1};
+	int sv[2] = {-1, -1}, outp[2] = {-1, -1}, errp[2] = {-1, -1};
+	cleanup_close int logfd = -1, pidfd = -1, devnull = -1;
+	bool created = false, prepared = false;
+	int code = -1;
+	uint64_t t0 = bx_now_us(), t;
+
+	bx_box_init(&box, spec);
+	bx_relay_init(&relay);
+	if (bx_image_resolve(spec->image, &img, err) < 0)
+		goto fail;
+	if (bx_state_create(spec->name, err) < 0)
+		goto fail;
+	created = true;
+
+	/* The resolved spec, replayable with --config. */
+	{
+		cleanup_free char *path = bx_state_path(spec->name, "config.ini");
+		cleanup_file FILE *f = fopen(path, "we");
+		if (!f) {
+			bx_make_error(err, errno, "cannot write %s", path);
+			goto fail;
+		}
+		bx_spec_write_ini(spec, f);
+	}
+	if (bx_tl_open(&tl, spec->name, t0, err) < 0)
+		goto fail;
+	box.tl = &tl;
+	bx_tl_event(&tl, "core", "create", t0, "container %s from image %s", spec->name, spec->image);
+
+	st.name = xstrdup(spec->name);
+	st.image = xstrdup(spec->image);
+	st.command = strv_dup(spec->argv ? spec->argv : img.cmd);
+	st.modules = module_names(spec);
+	st.status = BX_CREATED;
+	st.supervisor = getpid();
+	st.supervisor_start = bx_proc_starttime(getpid());
+	st.created_us = bx_realtime_us();
+	st.t0_mono_us = t0;
+	st.exit_code = -1;
+	st.detached = spec->detach;
+	st.rm = spec->rm;
+	st.tty = spec->tty;
+	if (save_state(&st, err) < 0)
+		goto fail;
+
+	prepared = true;
+	if (PHASE(&box, prepare, err) < 0)
+		goto fail;
+	st.root_uid = box.root_uid;
+	st.root_gid = box.root_gid;
+	st.rootfs = box.rootfs ? xstrdup(box.rootfs) : NULL;
+
+	/* Where the command's output goes. */
+	{
+		cleanup_free char *logpath = bx_state_path(spec->name, "stdout.log");
+		logfd = open(logpath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+		if (logfd < 0) {
+			bx_make_error(err, errno, "cannot open %s", logpath);
+			goto fail;
+		}
+	}
+	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	io.tty = spec->tty;
+	io.in = spec->interactive && !spec->detach ? -1 : devnull;
+	if (!spec->tty) {
+		if (spec->detach) {
+			io.out = io.err = logfd;
+		} else if (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+			bx_make_error(err, errno, "cannot create pipes for the container's output");
+			goto fail;
+		} else {
+			io.out = outp[1];
+			io.err = errp[1];
+		}
+	}
+	io.argv = st.command;
+	io.env = bx_proc_env(img.env, spec->env, spec->hostname ? spec->hostname : spec->name, spec->tty);
+	if (!spec->workdir && img.workdir)
+		spec->workdir = xstrdup(img.workdir);
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		bx_make_error(err, errno, "cannot create the sync socket");
+		goto fail;
+	}
+	bx_relay_block_signals(&io.oldmask);
+
+	t = bx_now_us();
+	struct bx_clone_args ca = {
+		.flags = (uint64_t)box.clone_flags | CLONE_PIDFD,
+		.pidfd = (uint64_t)(uintptr_t)&pidfd,
+		.exit_signal = SIGCHLD,
+	};
+	if (box.cgroup_fd >= 0) {
+		ca.flags |= CLONE_INTO_CGROUP;
+		ca.cgroup = box.cgroup_fd;
+	}
+	pid_t pid = (pid_t)syscall(SYS_clone3, &ca, sizeof ca);
+	if (pid < 0) {
+		bx_make_error(err, errno, "cannot create the container process (clone3)");
+		if (errno == EINVAL || errno == EPERM || errno == ENOSPC)
+			bx_error_hint(err, "see 'boxlab check' for what this kernel supports");
+		goto fail;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		box.sync_fd = sv[1];
+		child_main(&box, &io);
+	}
+	close(sv[1]);
+	sv[1] = -1;
+	for (int *p = &outp[1]; p; p = p == &outp[1] ? &errp[1] : NULL)
+		if (*p >= 0) {
+			close(*p);
+			*p = -1;
+		}
+	box.pid = pid;
+	st.pid = pid;
+	st.pid_start = bx_proc_starttime(pid);
+	bx_tl_event(&tl, "core", "clone", t, "pid %d, namespaces 0x%x", pid, box.clone_flags);
+
+	if (PHASE(&box, parent_setup, err) < 0)
+		goto kill_child;
+	if (bx_msg_send(sv[0], BX_MSG_GO, -1) < 0) {
+		bx_make_error(err, errno, "the container process died before setup");
+		goto kill_child;
+	}
+	for (;;) {
+		struct bx_msg m;
+		int fd = -1, r = bx_msg_recv(sv[0], &m, &fd);
+		if (r == 0)
+			break; /* exec happened: close-on-exec closed the child's end */
+		if (r < 0) {
+			bx_make_error(err, errno, "reading from the container process");
+			goto kill_child;
+		}
+		if (m.type == BX_MSG_PTY) {
+			relay.pty = fd;
+			continue;
+		}
+		bx_make_error(err, 0, "%s", m.text);
+		(*err)->errnum = m.errnum;
+		(*err)->exit_code = m.exit_code;
+		goto kill_child;
+	}
+	close(sv[0]);
+	sv[0] = -1;
+
+	st.status = BX_RUNNING;
+	st.started_us = bx_realtime_us();
+	if (save_state(&st, err) < 0)
+		goto kill_child;
+	bx_tl_event(&tl, "core", "running", t0, "setup done, command running");
+	notify(&notify_fd, "ok\n");
+
+	relay.pidfd = pidfd;
+	relay.out = steal_fd(&outp[0]);
+	relay.err = steal_fd(&errp[0]);
+	relay.log = logfd;
+	relay.echo = !spec->detach;
+	if (spec->tty && !spec->detach) {
+		if (spec->interactive) {
+			relay.in = 0;
+			bx_relay_raw(&relay);
+		}
+		bx_relay_winsize(&relay);
+	}
+	code = bx_relay_run(&relay);
+	bx_relay_done(&relay);
+
+	st.status = BX_EXITED;
+	st.exit_code = code;
+	st.exit_signal = code > 128 ? code - 128 : 0;
+	st.finished_us = bx_realtime_us();
+	bx_tl_event(&tl, "core", "exit", 0, "exit code %d%s%s", code, code > 128 ? ", killed by SIG" : "",
+		    code > 128 ? bx_signal_name(code - 128) : "");
+	bx_box_teardown(&box);
+	{
+		bx_err_t tmp = NULL;
+		if (spec->rm)
+			bx_state_remove(spec->name, &tmp);
+		else
+			save_state(&st, &tmp);
+		if (tmp)
+			bx_warn("%s", tmp->msg);
+		bx_error_release(&tmp);
+	}
+	goto out;
+
+kill_child:
+	syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+	{
+		siginfo_t si;
+		waitid(P_PIDFD, pidfd, &si, WEXITED);
+	}
+fail:
+	bx_relay_done(&relay);
+	if (prepared)
+		bx_box_teardown(&box);
+	if (created) {
+		bx_err_t tmp = NULL;
+		if (bx_state_remove(spec->name, &tmp) < 0)
+			bx_warn("%s", tmp->msg);
+		bx_error_release(&tmp);
+	}
+	if (notify_fd >= 0) {
+		cleanup_free char *m = xasprintf("%d %s\n", (*err)->exit_code ? (*err)->exit_code : BX_EXIT_RUNTIME,
+						 (*err)->msg);
+		notify(&notify_fd, m);
+	}
+out:
+	for (int i = 0; i < 2; i++) {
+		if (sv[i] >= 0)
+			close(sv[i]);
+		if (outp[i] >= 0)
+			close(outp[i]);
+		if (errp[i] >= 0)
+			close(errp[i]);
+	}
+	bx_tl_close(&tl);
+	strv_free(io.env);
+	bx_image_free(&img);
+	bx_state_free(&st);
+	free(box.dir);
+	free(box.rootfs);
+	return code;
+}

@@ -1,0 +1,263 @@
+#include "core/state.h"
+#include "core/proc.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/xalloc.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *const status_names[] = {"created", "running", "paused", "exited", "dead"};
+
+const char *bx_status_name(enum bx_status s)
+{
+	return status_names[s];
+}
+
+const char *bx_run_dir(void)
+{
+	const char *d = getenv("BOXLAB_RUN_DIR");
+	return d && *d ? d : "/run/boxlab";
+}
+
+const char *bx_lib_dir(void)
+{
+	const char *d = getenv("BOXLAB_LIB_DIR");
+	return d && *d ? d : "/var/lib/boxlab";
+}
+
+char *bx_state_path(const char *name, const char *file)
+{
+	if (file)
+		return xasprintf("%s/%s/%s", bx_run_dir(), name, file);
+	return xasprintf("%s/%s", bx_run_dir(), name);
+}
+
+int bx_state_create(const char *name, bx_err_t *err)
+{
+	cleanup_free char *dir = bx_state_path(name, NULL);
+	if (bx_mkdir_p(bx_run_dir(), 0711, err) < 0)
+		return bx_error_hint(err, "boxlab keeps container state there: run as root, or set BOXLAB_RUN_DIR");
+	if (mkdir(dir, 0711) < 0) {
+		if (errno == EEXIST)
+			return bx_usage_error(err, "the name \"%s\" is already in use by a container "
+					      "(remove it with 'boxlab rm %s' or choose another --name)", name, name);
+		return bx_make_error(err, errno, "cannot create state dir %s", dir);
+	}
+	return 0;
+}
+
+int bx_state_lock(const char *name, bx_err_t *err)
+{
+	cleanup_free char *dir = bx_state_path(name, NULL);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return bx_make_error(err, errno, "cannot open state dir %s", dir);
+	while (flock(fd, LOCK_EX) < 0)
+		if (errno != EINTR) {
+			close(fd);
+			return bx_make_error(err, errno, "cannot lock %s", dir);
+		}
+	return fd;
+}
+
+static json_t *strv_json(char *const *v)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; v && v[i]; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+static json_t *time_json(int64_t us)
+{
+	char buf[64];
+	if (!us)
+		return json_null();
+	bx_format_time(us, buf, sizeof buf);
+	return json_string(buf);
+}
+
+void *bx_state_to_json(const struct bx_state *st)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "name", json_string(st->name));
+	json_object_set_new(o, "image", json_string(st->image ? st->image : ""));
+	json_object_set_new(o, "command", strv_json(st->command));
+	json_object_set_new(o, "status", json_string(bx_status_name(st->status)));
+	json_object_set_new(o, "pid", json_integer(st->status == BX_RUNNING || st->status == BX_PAUSED ? st->pid : 0));
+	json_object_set_new(o, "modules", strv_json(st->modules));
+	json_object_set_new(o, "created", time_json(st->created_us));
+	json_object_set_new(o, "started", time_json(st->started_us));
+	json_object_set_new(o, "finished", time_json(st->finished_us));
+	json_object_set_new(o, "exit_code", st->exit_code >= 0 ? json_integer(st->exit_code) : json_null());
+	json_object_set_new(o, "exit_signal", st->exit_signal ? json_string(bx_signal_name(st->exit_signal))
+							       : json_null());
+	json_object_set_new(o, "detached", json_boolean(st->detached));
+	json_object_set_new(o, "auto_remove", json_boolean(st->rm));
+	json_object_set_new(o, "tty", json_boolean(st->tty));
+	json_object_set_new(o, "root_uid", json_integer(st->root_uid));
+	json_object_set_new(o, "root_gid", json_integer(st->root_gid));
+	json_object_set_new(o, "rootfs", st->rootfs ? json_string(st->rootfs) : json_null());
+	json_object_set_new(o, "error", st->error ? json_string(st->error) : json_null());
+	return o;
+}
+
+int bx_state_write(const struct bx_state *st, bx_err_t *err)
+{
+	json_t *o = bx_state_to_json(st);
+	/* Fields only boxlab itself reads back, in raw form. */
+	json_object_set_new(o, "pid", json_integer(st->pid));
+	json_object_set_new(o, "pid_start", json_integer((json_int_t)st->pid_start));
+	json_object_set_new(o, "supervisor", json_integer(st->supervisor));
+	json_object_set_new(o, "supervisor_start", json_integer((json_int_t)st->supervisor_start));
+	json_object_set_new(o, "created_us", json_integer(st->created_us));
+	json_object_set_new(o, "started_us", json_integer(st->started_us));
+	json_object_set_new(o, "finished_us", json_integer(st->finished_us));
+	json_object_set_new(o, "t0_mono_us", json_integer((json_int_t)st->t0_mono_us));
+	json_object_set_new(o, "exit_signal", json_integer(st->exit_signal));
+
+	cleanup_free char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	cleanup_free char *path = bx_state_path(st->name, "state.json");
+	if (bx_write_file_atomic(path, text, strlen(text), err) < 0)
+		return -1;
+	return 0;
+}
+
+static char **json_strv(json_t *a)
+{
+	char **v = xzalloc(sizeof *v);
+	size_t i;
+	json_t *e;
+	json_array_foreach(a, i, e)
+		if (json_is_string(e))
+			strv_push(&v, json_string_value(e));
+	return v;
+}
+
+static char *opt_str(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+	return json_is_string(v) ? xstrdup(json_string_value(v)) : NULL;
+}
+
+static long long opt_int(json_t *o, const char *key, long long dflt)
+{
+	json_t *v = json_object_get(o, key);
+	return json_is_integer(v) ? json_integer_value(v) : dflt;
+}
+
+int bx_state_read(const char *name, struct bx_state *st, bx_err_t *err)
+{
+	cleanup_free char *path = bx_state_path(name, "state.json");
+	json_error_t jerr;
+	json_t *o;
+
+	memset(st, 0, sizeof *st);
+	if (bx_name_check(name, err) < 0)
+		return -1;
+	o = json_load_file(path, 0, &jerr);
+	if (!o) {
+		cleanup_free char *dir = bx_state_path(name, NULL);
+		if (access(dir, F_OK) < 0)
+			return bx_usage_error(err, "no such container: %s (see 'boxlab ps -a')", name);
+		return bx_make_error(err, 0, "corrupt state of %s: %s: %s (remove it with 'boxlab gc')", name, path,
+				     jerr.text);
+	}
+	st->name = xstrdup(name);
+	st->image = opt_str(o, "image");
+	st->command = json_strv(json_object_get(o, "command"));
+	st->modules = json_strv(json_object_get(o, "modules"));
+	const char *status = json_string_value(json_object_get(o, "status"));
+	st->status = BX_DEAD;
+	for (size_t i = 0; status && i < N_ELEMENTS(status_names); i++)
+		if (!strcmp(status, status_names[i]))
+			st->status = i;
+	st->pid = opt_int(o, "pid", 0);
+	st->pid_start = opt_int(o, "pid_start", 0);
+	st->supervisor = opt_int(o, "supervisor", 0);
+	st->supervisor_start = opt_int(o, "supervisor_start", 0);
+	st->created_us = opt_int(o, "created_us", 0);
+	st->started_us = opt_int(o, "started_us", 0);
+	st->finished_us = opt_int(o, "finished_us", 0);
+	st->t0_mono_us = opt_int(o, "t0_mono_us", 0);
+	st->exit_code = opt_int(o, "exit_code", -1);
+	st->exit_signal = opt_int(o, "exit_signal", 0);
+	st->detached = json_is_true(json_object_get(o, "detached"));
+	st->rm = json_is_true(json_object_get(o, "auto_remove"));
+	st->tty = json_is_true(json_object_get(o, "tty"));
+	st->root_uid = opt_int(o, "root_uid", 0);
+	st->root_gid = opt_int(o, "root_gid", 0);
+	st->rootfs = opt_str(o, "rootfs");
+	st->error = opt_str(o, "error");
+	json_decref(o);
+	return 0;
+}
+
+void bx_state_free(struct bx_state *st)
+{
+	free(st->name);
+	free(st->image);
+	strv_free(st->command);
+	strv_free(st->modules);
+	free(st->rootfs);
+	free(st->error);
+	memset(st, 0, sizeof *st);
+}
+
+int bx_state_remove(const char *name, bx_err_t *err)
+{
+	cleanup_free char *dir = bx_state_path(name, NULL);
+	return bx_rm_rf(dir, err);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **bx_state_list(void)
+{
+	char **v = xzalloc(sizeof *v);
+	cleanup_dir DIR *d = opendir(bx_run_dir());
+	struct dirent *e;
+	bx_err_t tmp = NULL;
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.' || bx_name_check(e->d_name, &tmp) < 0) {
+			bx_error_release(&tmp);
+			continue;
+		}
+		strv_push(&v, e->d_name);
+	}
+	qsort(v, strv_len(v), sizeof *v, cmp_str);
+	return v;
+}
+
+bool bx_state_supervisor_alive(const struct bx_state *st)
+{
+	return bx_proc_alive(st->supervisor, st->supervisor_start);
+}
+
+bool bx_state_init_alive(const struct bx_state *st)
+{
+	return bx_proc_alive(st->pid, st->pid_start);
+}
+
+int bx_state_load_spec(const char *name, struct bx_spec *spec, bx_err_t *err)
+{
+	cleanup_free char *path = bx_state_path(name, "config.ini");
+	bx_spec_init(spec);
+	if (bx_spec_load_ini(spec, path, err) < 0)
+		return bx_error_wrap(err, "reading the spec of %s", name);
+	if (!spec->name)
+		spec->name = xstrdup(name);
+	return 0;
+}

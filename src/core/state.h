@@ -1,0 +1,61 @@
+/* The state dir is the database: /run/boxlab/<name>/ holds state.json
+ * (status, pids, times, exit code), config.ini (the resolved spec,
+ * replayable), events.log (the timeline) and stdout.log.  No daemon:
+ * every command reads it back; writers hold flock on the directory. */
+#ifndef BX_STATE_H
+#define BX_STATE_H
+
+#include "core/err.h"
+#include "core/spec.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum bx_status { BX_CREATED, BX_RUNNING, BX_PAUSED, BX_EXITED, BX_DEAD };
+
+struct bx_state {
+	char *name, *image;
+	char **command;
+	enum bx_status status;
+	pid_t pid;
+	unsigned long long pid_start; /* /proc/PID/stat starttime: guards pid reuse */
+	pid_t supervisor;
+	unsigned long long supervisor_start;
+	int64_t created_us, started_us, finished_us; /* CLOCK_REALTIME */
+	uint64_t t0_mono_us;                         /* timeline origin */
+	int exit_code;                               /* -1 while running */
+	int exit_signal;
+	bool detached, rm, tty;
+	char **modules; /* names of the modules on */
+	uid_t root_uid;
+	gid_t root_gid;
+	char *rootfs;
+	char *error; /* why setup failed, if it did */
+};
+
+const char *bx_run_dir(void); /* $BOXLAB_RUN_DIR or /run/boxlab */
+const char *bx_lib_dir(void); /* $BOXLAB_LIB_DIR or /var/lib/boxlab */
+char *bx_state_path(const char *name, const char *file);
+const char *bx_status_name(enum bx_status s);
+
+/* Create the state dir; fails if the name is taken. */
+int bx_state_create(const char *name, bx_err_t *err);
+int bx_state_lock(const char *name, bx_err_t *err); /* returns the locked fd */
+int bx_state_write(const struct bx_state *st, bx_err_t *err);
+int bx_state_read(const char *name, struct bx_state *st, bx_err_t *err);
+void bx_state_free(struct bx_state *st);
+int bx_state_remove(const char *name, bx_err_t *err);
+char **bx_state_list(void); /* sorted names */
+
+/* Is the recorded supervisor still the live process we started? */
+bool bx_state_supervisor_alive(const struct bx_state *st);
+bool bx_state_init_alive(const struct bx_state *st);
+
+/* JSON for ps/inspect, a jansson json_t *. */
+void *bx_state_to_json(const struct bx_state *st);
+
+/* Load a container's spec back from its config.ini. */
+int bx_state_load_spec(const char *name, struct bx_spec *spec, bx_err_t *err);
+
+#endif

@@ -1,0 +1,60 @@
+/* The module registry.  The position in this table is the setup order:
+ * the user namespace first (everything after runs as container root),
+ * then the namespaces, the mount namespace before the root filesystem
+ * (propagation must be private before anything is mounted), and the
+ * security modules last, seccomp the very last.  Reading this table top
+ * to bottom is reading how a container is made. */
+#include "modules/module.h"
+#include "util/xalloc.h"
+
+#include <string.h>
+
+extern const struct bx_module bx_module_user, bx_module_pid, bx_module_net, bx_module_ipc, bx_module_uts,
+	bx_module_cgroupns, bx_module_mnt, bx_module_rootfs;
+
+const struct bx_module *const bx_modules[] = {
+	&bx_module_user,
+	&bx_module_pid,
+	&bx_module_net,
+	&bx_module_uts,
+	&bx_module_cgroupns, /* before any mount, so cgroupfs shows its view */
+	&bx_module_mnt,
+	&bx_module_rootfs,
+	&bx_module_ipc,      /* mounts /dev/mqueue inside the new root */
+	NULL,
+};
+
+size_t bx_module_count(void)
+{
+	return sizeof bx_modules / sizeof bx_modules[0] - 1;
+}
+
+int bx_module_index(const char *name)
+{
+	for (size_t i = 0; bx_modules[i]; i++)
+		if (!strcmp(bx_modules[i]->name, name))
+			return (int)i;
+	return -1;
+}
+
+const struct bx_module *bx_module_find(const char *name)
+{
+	int i = bx_module_index(name);
+	return i < 0 ? NULL : bx_modules[i];
+}
+
+bool bx_box_has(const struct bx_box *box, const char *module)
+{
+	int i = bx_module_index(module);
+	return i >= 0 && box->spec->modules[i];
+}
+
+char *bx_module_names(void)
+{
+	char **v = NULL;
+	for (size_t i = 0; bx_modules[i]; i++)
+		strv_push(&v, bx_modules[i]->name);
+	char *s = strv_join(v, ", ");
+	strv_free(v);
+	return s;
+}

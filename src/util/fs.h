@@ -1,0 +1,19 @@
+#ifndef BX_FS_H
+#define BX_FS_H
+
+#include "core/err.h"
+
+#include <stddef.h>
+#include <sys/types.h>
+
+int bx_mkdir_p(const char *path, mode_t mode, bx_err_t *err);
+int bx_rm_rf(const char *path, bx_err_t *err);
+int bx_write_file(const char *path, const char *data, size_t len, bx_err_t *err);
+int bx_write_file_atomic(const char *path, const char *data, size_t len, bx_err_t *err);
+/* Reads a whole (small) file; NULL with *err set on failure. */
+char *bx_read_file(const char *path, size_t *len, bx_err_t *err);
+/* Copy a tree, adding uid_shift/gid_shift to every owner: the image as
+ * container root sees it through a user namespace. */
+int bx_copy_tree_shifted(const char *src, const char *dst, uid_t uid_shift, gid_t gid_shift, bx_err_t *err);
+
+#endif

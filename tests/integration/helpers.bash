@@ -1,0 +1,51 @@
+# Shared by every .bats file: each test gets its own state dir, and
+# teardown removes every container it made and proves nothing leaked
+# (mounts, processes rooted in it, state), even when the test failed.
+
+BOXLAB="${BOXLAB:-$BATS_TEST_DIRNAME/../../${BUILD:-build}/boxlab}"
+
+setup() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root"
+	export BOXLAB_RUN_DIR
+	BOXLAB_RUN_DIR=$(mktemp -d /run/boxlab-test.XXXXXX)
+}
+
+teardown() {
+	local n
+	[ -n "${BOXLAB_RUN_DIR:-}" ] && [ -d "$BOXLAB_RUN_DIR" ] || return 0
+	for n in $(ls "$BOXLAB_RUN_DIR"); do
+		timeout 30 "$BOXLAB" rm -f "$n" >/dev/null 2>&1 || true
+	done
+	assert_no_leaks
+	rm -rf "$BOXLAB_RUN_DIR"
+}
+
+bx() {
+	timeout "${BX_TIMEOUT:-30}" "$BOXLAB" "$@"
+}
+
+# Nothing of ours is mounted, and no process has its root in our dir.
+assert_no_leaks() {
+	local mounts procs
+	mounts=$(grep -F "$BOXLAB_RUN_DIR" /proc/self/mountinfo || true)
+	procs=$(for p in /proc/[0-9]*; do r=$(readlink "$p/root" 2>/dev/null) && case "$r" in "$BOXLAB_RUN_DIR"*) echo "${p#/proc/}";; esac; done)
+	if [ -n "$mounts" ] || [ -n "$procs" ]; then
+		echo "leaked mounts: $mounts" >&2
+		echo "leaked processes: $procs" >&2
+		return 1
+	fi
+}
+
+# The container's state dir is gone.
+assert_removed() {
+	[ ! -e "$BOXLAB_RUN_DIR/$1" ] || { echo "state dir of $1 left behind" >&2; return 1; }
+}
+
+wait_for() { # wait_for SECONDS COMMAND...
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$deadline" ] || return 1
+		sleep 0.1
+	done
+}
