@@ -8,7 +8,7 @@ pkgs=(
 	libjansson-dev libiniparser-dev libcap-dev libseccomp-dev libncurses-dev
 	libcmocka-dev bats tmux
 	busybox-static
-	hyperfine runc uidmap iproute2 procps util-linux psmisc
+	hyperfine runc uidmap iproute2 procps util-linux psmisc time jq
 )
 
 missing=()

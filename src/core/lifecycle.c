@@ -150,6 +150,9 @@ static void __attribute__((noreturn)) child_main(struct bx_box *box, struct chil
 		bx_child_fail(fd, &err);
 	if (PHASE(box, child_finish, &err) < 0)
 		bx_child_fail(fd, &err);
+	/* Any change of credentials (the user namespace's setresuid, -u)
+	 * clears the parent-death signal: arm it again. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	bx_tl_event(box->tl, "core", "exec", 0, "%s", io->argv[0]);
 
 	if (!(box->clone_flags & CLONE_NEWPID))

@@ -6,6 +6,7 @@
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,7 +183,8 @@ static int set_net(struct bx_spec *s, const char *v, bx_err_t *err)
 static int parse_ulong(const char *v, unsigned long *out)
 {
 	char *end;
-	if (!*v || *v == '-')
+	/* strtoul would also take " 5", "+5" and "-5" (wrapped). */
+	if (!isdigit((unsigned char)*v))
 		return -1;
 	errno = 0;
 	*out = strtoul(v, &end, 10);

@@ -155,9 +155,12 @@ static int unknown_flag(const char *arg, bx_err_t *err)
 
 int bx_spec_parse_args(struct bx_spec *s, int argc, char **argv, bx_err_t *err)
 {
-	cleanup_free struct action *acts = xzalloc((argc + 1) * sizeof *acts);
-	size_t n = 0;
+	size_t n = 0, cap = 1;
 	int i;
+	/* A group of short flags ("-itd") is one word but several actions. */
+	for (i = 0; i < argc; i++)
+		cap += strlen(argv[i]);
+	cleanup_free struct action *acts = xzalloc(cap * sizeof *acts);
 
 	for (i = 0; i < argc; i++) {
 		const char *arg = argv[i];
@@ -238,7 +241,10 @@ int bx_spec_parse_args(struct bx_spec *s, int argc, char **argv, bx_err_t *err)
 		return -1;
 	if (i < argc) {
 		strv_free(s->argv);
-		s->argv = strv_dup(argv + i);
+		s->argv = NULL;
+		/* argc bounds the words: argv need not be NULL-terminated. */
+		for (; i < argc; i++)
+			strv_push(&s->argv, argv[i]);
 	}
 	return 0;
 }
@@ -304,6 +310,7 @@ static int syntax_check(const char *path, bx_err_t *err)
 	cleanup_file FILE *f = fopen(path, "re");
 	char line[4096];
 	int no = 0;
+	bool in_section = false;
 	if (!f)
 		return bx_make_error(err, errno, "cannot read config file %s", path);
 	while (fgets(line, sizeof line, f)) {
@@ -320,10 +327,18 @@ static int syntax_check(const char *path, bx_err_t *err)
 			if (end[-1] != ']' || end - p < 3)
 				return bx_usage_error(err, "%s:%d: malformed section header \"%s\" (expected [section])",
 						      path, no, p);
+			in_section = true;
 			continue;
 		}
 		if (!strchr(p, '=') || *p == '=')
 			return bx_usage_error(err, "%s:%d: expected \"key = value\", got \"%s\"", path, no, p);
+		/* iniparser would keep a key before any [section] where no
+		 * lookup ever finds it: the setting would be silently lost. */
+		if (!in_section) {
+			cleanup_free char *allowed = allowed_sections();
+			return bx_usage_error(err, "%s:%d: \"%s\" is outside any section (put it under one of %s)",
+					      path, no, p, allowed);
+		}
 	}
 	return 0;
 }
@@ -432,9 +447,14 @@ void bx_spec_write_ini(const struct bx_spec *s, FILE *out)
 			cleanup_free char *v = o->get(s);
 			if (!v)
 				continue;
-			/* iniparser ends an unquoted value at ';' or '#'. */
-			if (strpbrk(v, ";#") && !strchr(v, '"'))
+			/* Word lists come from bx_words_join, safe for iniparser;
+			 * a single value with ';', '#' or a leading quote is
+			 * quoted as a whole with a quote it does not hold. */
+			bool wrap = strpbrk(v, ";#") || v[0] == '"' || v[0] == '\'';
+			if (wrap && !strchr(v, '"'))
 				fprintf(out, "%s = \"%s\"\n", o->key, v);
+			else if (wrap && !strchr(v, '\''))
+				fprintf(out, "%s = '%s'\n", o->key, v);
 			else
 				fprintf(out, "%s = %s\n", o->key, v);
 		}
@@ -460,7 +480,12 @@ void bx_spec_print_options(FILE *out)
 	fprintf(out, "\nModule switches (each also an INI key in [modules]):\n");
 	for (size_t i = 0; i < bx_module_count(); i++) {
 		char left[64];
-		snprintf(left, sizeof left, "    --no-%s, --%s", bx_modules[i]->name, bx_modules[i]->name);
+		/* A flag of the same name wins over the switch (--user UID):
+		 * do not offer a switch that does not exist. */
+		if (find_flag(bx_modules[i]->name, strlen(bx_modules[i]->name)))
+			snprintf(left, sizeof left, "    --no-%s", bx_modules[i]->name);
+		else
+			snprintf(left, sizeof left, "    --no-%s, --%s", bx_modules[i]->name, bx_modules[i]->name);
 		fprintf(out, "  %-30s %s%s\n", left, bx_modules[i]->summary,
 			bx_modules[i]->default_on ? "" : " (off by default)");
 	}

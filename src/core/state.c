@@ -43,8 +43,13 @@ char *bx_state_path(const char *name, const char *file)
 int bx_state_create(const char *name, bx_err_t *err)
 {
 	cleanup_free char *dir = bx_state_path(name, NULL);
+	struct stat st;
 	if (bx_mkdir_p(bx_run_dir(), 0711, err) < 0)
 		return bx_error_hint(err, "boxlab keeps container state there: run as root, or set BOXLAB_RUN_DIR");
+	/* Container root is an unprivileged host uid: it must be able to
+	 * walk through the run dir to its root file system. */
+	if (stat(bx_run_dir(), &st) == 0 && (st.st_mode & 0111) != 0111 && chmod(bx_run_dir(), st.st_mode | 0111) < 0)
+		return bx_make_error(err, errno, "cannot make %s searchable for container users", bx_run_dir());
 	if (mkdir(dir, 0711) < 0) {
 		if (errno == EEXIST)
 			return bx_usage_error(err, "the name \"%s\" is already in use by a container "

@@ -5,6 +5,9 @@
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -29,7 +32,29 @@ int bx_words_split(const char *s, char ***out, bx_err_t *err)
 			continue;
 		}
 		in_word = true;
-		if (c == '\'') {
+		if (c == '$' && p[1] == '\'') {
+			/* bash's $'...': \xHH, \n, \t, \\ and \' escapes.  The INI
+			 * writer uses it for characters iniparser cannot carry. */
+			for (p += 2; *p && *p != '\''; p++) {
+				if (*p != '\\' || !p[1]) {
+					w[n++] = *p;
+					continue;
+				}
+				p++;
+				if (*p == 'n')
+					w[n++] = '\n';
+				else if (*p == 't')
+					w[n++] = '\t';
+				else if (*p == 'x' && isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2])) {
+					char hex[3] = {p[1], p[2], 0};
+					w[n++] = (char)strtol(hex, NULL, 16);
+					p += 2;
+				} else
+					w[n++] = *p;
+			}
+			if (!*p)
+				return bx_usage_error(err, "unterminated $' in \"%s\"", s);
+		} else if (c == '\'') {
 			const char *end = strchr(p + 1, '\'');
 			if (!end)
 				return bx_usage_error(err, "unterminated ' in \"%s\"", s);
@@ -56,41 +81,57 @@ int bx_words_split(const char *s, char ***out, bx_err_t *err)
 	return 0;
 }
 
-static bool plain(const char *w)
+static bool plain_char(char c)
 {
-	if (!*w)
-		return false;
-	for (; *w; w++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			    "0123456789_-./=:,+@%", *w))
-			return false;
-	return true;
+	return c && strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=:,+@%", c);
+}
+
+/* Append one word so that bx_words_split gives it back, and so that the
+ * result survives iniparser: never a raw ';' or '#' (it ends a value
+ * there), and never a leading quote (it strips quotes around a value).
+ * A plain prefix stays bare, so "KEY=hello world" reads KEY='hello world'. */
+static char *join_word(char *p, const char *w, bool first)
+{
+	size_t pre = 0;
+	while (plain_char(w[pre]))
+		pre++;
+	if (w[pre]) { /* not all plain: keep "KEY=" bare at most */
+		const char *eq = memchr(w, '=', pre);
+		pre = eq ? (size_t)(eq - w) + 1 : 0;
+	}
+	p = stpncpy(p, w, pre);
+	if (!w[pre] && pre)
+		return p;
+	const char *rest = w + pre;
+	if (!strpbrk(rest, "';#\\") && !(first && pre == 0) && !strpbrk(rest, "\n\t")) {
+		*p++ = '\'';
+		p = stpcpy(p, rest);
+		*p++ = '\'';
+		return p;
+	}
+	p = stpcpy(p, "$'");
+	for (const char *c = rest; *c; c++) {
+		if (*c == '\'' || *c == '"' || *c == ';' || *c == '#' || *c == '\\' || (unsigned char)*c < 0x20)
+			p += sprintf(p, "\\x%02x", (unsigned char)*c);
+		else
+			*p++ = *c;
+	}
+	*p++ = '\'';
+	return p;
 }
 
 char *bx_words_join(char *const *v)
 {
 	size_t cap = 1;
 	for (size_t i = 0; v && v[i]; i++)
-		cap += strlen(v[i]) * 4 + 3;
+		cap += strlen(v[i]) * 4 + 4;
 	char *out = xmalloc(cap), *p = out;
-	*p = '\0';
 	for (size_t i = 0; v && v[i]; i++) {
 		if (i)
 			*p++ = ' ';
-		if (plain(v[i])) {
-			p = stpcpy(p, v[i]);
-			continue;
-		}
-		*p++ = '\'';
-		for (const char *c = v[i]; *c; c++) {
-			if (*c == '\'')
-				p = stpcpy(p, "'\\''");
-			else
-				*p++ = *c;
-		}
-		*p++ = '\'';
-		*p = '\0';
+		p = join_word(p, v[i], i == 0);
 	}
+	*p = '\0';
 	return out;
 }
 

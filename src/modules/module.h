@@ -60,10 +60,18 @@ struct bx_probe {
 
 struct bx_stats {
 	uint64_t cpu_ns;
-	uint64_t mem_bytes, mem_limit;
-	uint64_t pids, pids_limit;
+	uint64_t mem_bytes, mem_limit; /* limit 0: none known */
+	uint64_t pids, pids_limit;     /* limit 0: no limit */
 	uint64_t blk_read, blk_write;
 	uint64_t net_rx, net_tx;
+	/* Resource violations, counted by the kernel since the start. */
+	uint64_t oom_kills;     /* processes the OOM killer took */
+	uint64_t mem_failcnt;   /* times usage hit the limit */
+	uint64_t cpu_throttled; /* periods the quota ran out */
+	uint64_t throttled_us;
+	uint64_t pids_refused;  /* forks refused at the pids limit */
+	uint64_t sampled_us;    /* CLOCK_MONOTONIC of the sample */
+	bool paused;
 };
 
 enum bx_module_kind {

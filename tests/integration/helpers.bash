@@ -49,3 +49,4 @@ wait_for() { # wait_for SECONDS COMMAND...
 		sleep 0.1
 	done
 }
+bats_require_minimum_version 1.5.0
