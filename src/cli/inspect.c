@@ -49,7 +49,8 @@ static int inspect_one(const char *name, char format, json_t *all, bx_err_t *err
 	}
 	json_t *o = bx_state_to_json(&st);
 	json_object_set_new(o, "status", json_string(bx_status_name(bx_cli_live_status(&st))));
-	json_object_set_new(o, "state_dir", json_string(bx_state_path(name, NULL)));
+	cleanup_free char *dir = bx_state_path(name, NULL);
+	json_object_set_new(o, "state_dir", json_string(dir));
 	json_object_set_new(o, "spec", spec_json(&spec));
 	if (format == 'j') {
 		json_array_append_new(all, o);

@@ -38,6 +38,13 @@ void bx_init_prepare(sigset_t *old)
 	sigprocmask(SIG_BLOCK, &set, old);
 }
 
+void bx_init_forwarded(sigset_t *set)
+{
+	sigemptyset(set);
+	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+		sigaddset(set, forwarded[i]);
+}
+
 void bx_init_child_reset(const sigset_t *old)
 {
 	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)

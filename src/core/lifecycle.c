@@ -158,18 +158,13 @@ static void __attribute__((noreturn)) child_main(struct bx_box *box, struct chil
 	if (!(box->clone_flags & CLONE_NEWPID))
 		bx_proc_exec(fd, io->argv, io->env);
 
-	/* We are pid 1: fork the command and stay as its init. */
-	sigset_t old;
+	/* We are pid 1: start the command and stay as its init. */
+	sigset_t old, defaults;
+	pid_t child;
 	bx_init_prepare(&old);
-	pid_t child = fork();
-	if (child < 0) {
-		bx_make_error(&err, errno, "cannot fork the command");
+	bx_init_forwarded(&defaults);
+	if (bx_proc_spawn(io->argv, io->env, io->tty, &old, &defaults, &child, &err) < 0)
 		bx_child_fail(fd, &err);
-	}
-	if (child == 0) {
-		bx_init_child_reset(&old);
-		bx_proc_exec(fd, io->argv, io->env);
-	}
 	/* init never execs, so close-on-exec never fires for it: close
 	 * everything it inherited, or a waiting `run -d` never sees EOF. */
 	syscall(SYS_close_range, 3, ~0U, 0);

@@ -7,6 +7,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -255,23 +256,58 @@ int bx_proc_pty(int sync_fd, bx_err_t *err)
 	return 0;
 }
 
+void bx_exec_error(int errnum, const char *cmd, bx_err_t *err)
+{
+	bx_make_error(err, errnum, "cannot run \"%s\" in the container", cmd);
+	if (errnum == ENOENT) {
+		bx_error_hint(err, "is it in the image? PATH=%s", getenv("PATH") ? getenv("PATH") : "");
+		(*err)->exit_code = BX_EXIT_NOT_FOUND;
+	} else {
+		(*err)->exit_code = BX_EXIT_CANNOT_EXEC;
+	}
+}
+
 void bx_proc_exec(int sync_fd, char **argv, char **env)
 {
-	int e;
 	bx_err_t err = NULL;
 	/* execvp() searches the PATH of our own environment. */
 	environ = env;
 	execvp(argv[0], argv);
-	e = errno;
-	if (e == ENOENT) {
-		bx_make_error(&err, e, "cannot run \"%s\" in the container", argv[0]);
-		bx_error_hint(&err, "is it in the image? PATH=%s", getenv("PATH") ? getenv("PATH") : "");
-		err->exit_code = BX_EXIT_NOT_FOUND;
-	} else {
-		bx_make_error(&err, e, "cannot run \"%s\" in the container", argv[0]);
-		err->exit_code = BX_EXIT_CANNOT_EXEC;
-	}
+	bx_exec_error(errno, argv[0], &err);
 	bx_child_fail(sync_fd, &err);
+}
+
+int bx_proc_spawn(char **argv, char **env, bool tty, const sigset_t *mask, const sigset_t *defaults, pid_t *pid,
+		  bx_err_t *err)
+{
+	posix_spawnattr_t a;
+	posix_spawn_file_actions_t fa;
+	short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+	int r;
+
+	posix_spawnattr_init(&a);
+	posix_spawn_file_actions_init(&fa);
+	if (tty) {
+		/* Its own process group, the terminal's foreground one: ^C
+		 * reaches the command, not init too. */
+		flags |= POSIX_SPAWN_SETPGROUP;
+		posix_spawnattr_setpgroup(&a, 0);
+		posix_spawn_file_actions_addtcsetpgrp_np(&fa, 0);
+	} else {
+		flags |= POSIX_SPAWN_SETSID;
+	}
+	posix_spawnattr_setflags(&a, flags);
+	posix_spawnattr_setsigmask(&a, mask);
+	posix_spawnattr_setsigdefault(&a, defaults);
+	environ = env;
+	r = posix_spawnp(pid, argv[0], &fa, &a, argv, env);
+	posix_spawnattr_destroy(&a);
+	posix_spawn_file_actions_destroy(&fa);
+	if (r != 0) {
+		bx_exec_error(r, argv[0], err);
+		return -1;
+	}
+	return 0;
 }
 
 int bx_exit_code(int code, int status)

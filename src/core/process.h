@@ -12,6 +12,7 @@
 
 #include "core/err.h"
 
+#include <signal.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -41,6 +42,12 @@ int bx_proc_user(const char *user, char ***env, bx_err_t *err);
  * the parent and make the slave our stdio and controlling terminal. */
 int bx_proc_pty(int sync_fd, bx_err_t *err);
 void bx_proc_exec(int sync_fd, char **argv, char **env) __attribute__((noreturn));
+/* Start the command from init with posix_spawn (vfork: no copy of our
+ * address space, as a fork would make only to throw it away at exec). */
+int bx_proc_spawn(char **argv, char **env, bool tty, const sigset_t *mask, const sigset_t *defaults, pid_t *pid,
+		  bx_err_t *err);
+/* "cannot run X in the container", 127 when not found, else 126. */
+void bx_exec_error(int errnum, const char *cmd, bx_err_t *err);
 
 /* Exit code of a process the way a shell reports it: the status, or
  * 128 + the signal that killed it. */

@@ -421,7 +421,7 @@ int bx_spec_finalize(struct bx_spec *s, bx_err_t *err)
 		s->name = bx_name_generate((unsigned)(ts.tv_nsec ^ getpid() * 2654435761u));
 		s->name_generated = true;
 	}
-	if (s->tty && s->detach && s->interactive)
+	if (s->detach && s->interactive)
 		return bx_usage_error(err, "-d cannot be combined with -i: a detached container has no standard input "
 				      "(use -d alone, or -it in the foreground)");
 	return 0;
@@ -449,8 +449,13 @@ void bx_spec_write_ini(const struct bx_spec *s, FILE *out)
 				continue;
 			/* Word lists come from bx_words_join, safe for iniparser;
 			 * a single value with ';', '#' or a leading quote is
-			 * quoted as a whole with a quote it does not hold. */
-			bool wrap = strpbrk(v, ";#") || v[0] == '"' || v[0] == '\'';
+			 * quoted as a whole with a quote it does not hold.  So is
+			 * one that iniparser would strip (blanks at either end) or
+			 * join to the next line (a trailing backslash). */
+			size_t vlen = strlen(v);
+			bool wrap = strpbrk(v, ";#") || v[0] == '"' || v[0] == '\'' ||
+				    (vlen && (isspace((unsigned char)v[0]) || isspace((unsigned char)v[vlen - 1]) ||
+					      v[vlen - 1] == '\\'));
 			if (wrap && !strchr(v, '"'))
 				fprintf(out, "%s = \"%s\"\n", o->key, v);
 			else if (wrap && !strchr(v, '\''))

@@ -17,7 +17,8 @@
 int bx_mkdir_p(const char *path, mode_t mode, bx_err_t *err)
 {
 	cleanup_free char *p = xstrdup(path);
-	for (char *s = p + 1;; s++) {
+	/* p + 1 would step past the end of "". */
+	for (char *s = *p ? p + 1 : p;; s++) {
 		if (*s != '/' && *s != '\0')
 			continue;
 		char c = *s;
@@ -28,6 +29,12 @@ int bx_mkdir_p(const char *path, mode_t mode, bx_err_t *err)
 		if (!c)
 			break;
 	}
+	/* EEXIST on the last component may be a file, not a directory. */
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return bx_make_error(err, errno, "cannot create directory %s", path);
+	if (!S_ISDIR(st.st_mode))
+		return bx_make_error(err, ENOTDIR, "cannot create directory %s", path);
 	return 0;
 }
 

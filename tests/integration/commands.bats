@@ -248,3 +248,22 @@ line5" ]
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"cannot create directory /proc/boxlab-cannot-be-here"* ]]
 }
+
+@test "the man page renders cleanly and documents every command, run flag and module" {
+	man="$BATS_TEST_DIRNAME/../../docs/boxlab.1"
+	run sh -c "groff -ww -man -Tutf8 '$man' 2>&1 >/dev/null"
+	[ -z "$output" ]
+	for c in $(bx --help | awk '/^Commands:/{f=1;next} f && /^  [a-z]/{print $1}'); do
+		grep -q "^\.B $c\( \|$\)" "$man" || { echo "command $c missing from the man page"; false; }
+	done
+	modules=$(bx check --json | sed -n 's/^      "name": "\(.*\)",/\1/p')
+	[ -n "$modules" ]
+	for m in $modules; do
+		grep -q "^\.B $m$" "$man" || { echo "module $m missing from the man page"; false; }
+	done
+	for f in $(bx run --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+		case "$f" in --no-*) continue ;; esac
+		for m in $modules; do [ "$f" = "--$m" ] && continue 2; done
+		grep -qF -- "$(echo "$f" | sed 's/-/\\-/g')" "$man" || { echo "flag $f missing from the man page"; false; }
+	done
+}

@@ -50,3 +50,14 @@ wait_for() { # wait_for SECONDS COMMAND...
 	done
 }
 bats_require_minimum_version 1.5.0
+
+# Switches that let container root act as root inside its own namespaces
+# (mount, sethostname): the security modules off, where the build has them.
+root_inside() {
+	local m help
+	help=$("$BOXLAB" run --help)
+	for m in caps seccomp; do
+		[[ "$help" == *"--no-$m"* ]] && printf -- '--no-%s ' "$m"
+	done
+	return 0
+}

@@ -43,7 +43,7 @@ load helpers
 	[ "$(hostname)" != "utsbox" ]
 	run bx run --rm --no-uts busybox hostname
 	[ "$output" = "$(hostname)" ]
-	run bx run --rm busybox sh -c 'hostname changed && hostname'
+	run bx run --rm $(root_inside) busybox sh -c 'hostname changed && hostname'
 	[ "$output" = "changed" ]
 	[ "$(hostname)" != "changed" ]
 }
@@ -100,11 +100,12 @@ load helpers
 	off=$output
 	rmdir "$cg"
 	[[ "$on" == *":pids:/" ]]
-	[[ "$off" == *":pids:/boxlab/bats-cgns-$$" ]]
+	# the container's own cgroup when the pids module is on, else ours
+	[[ "$off" == *":pids:/boxlab/"?* ]]
 }
 
 @test "mnt: mounts inside do not reach the host; rootfs: pivot_root leaves no way out" {
-	run bx run --rm busybox sh -c 'mount -t tmpfs none /mnt && echo mounted; cat /proc/self/mountinfo | grep -c " / / "'
+	run bx run --rm $(root_inside) busybox sh -c 'mount -t tmpfs none /mnt && echo mounted'
 	[ "${lines[0]}" = "mounted" ]
 	[ "$(grep -c "$BOXLAB_RUN_DIR" /proc/self/mountinfo)" = "0" ]
 	run bx run --rm busybox sh -c 'ls /home /root; [ -e /boot ] && echo host-root-visible || echo own-root'

@@ -1,0 +1,203 @@
+#!/usr/bin/env bash
+# make bench: how long does it take to start a container and see it exit?
+#
+# One hyperfine run (so all three share the same machine state) times
+#   boxlab  boxlab run --rm --net=none busybox /bin/true, every default module on
+#   floor   unshare -fpmuinC --mount-proc chroot ROOTFS /bin/true, the least a
+#           runtime can do: the namespaces, a fresh /proc, a root switch
+#   runc    runc run of an equivalent bundle (same rootfs, same namespaces
+#           including user and cgroup, same uid range), built here
+# then the peak RSS of the boxlab process during `run` with GNU time.
+#
+# Writes $BUILD/bench/start.csv (one row per command) and start.json
+# (hyperfine's raw data).  Goals from issue 3: boxlab <= 1.0x the floor,
+# runc/boxlab >= 5, peak RSS <= 4 MiB.  BENCH_STRICT=1 exits 1 on a miss.
+#
+# Environment: BUILD (default build), BENCH_RUNS (30), BENCH_WARMUP (3),
+# BENCH_RSS_RUNS (10), BENCH_STRICT (0), BENCH_TMPFS (0; 1 keeps boxlab's
+# state dirs, overlay upper layers included, on a tmpfs of the bench's own,
+# as they would be where /run is a tmpfs).
+# Needs hyperfine, runc, jq and GNU time (all in scripts/deps.sh).
+#
+# Everything it makes lives in one temp dir: boxlab's state (its own
+# BOXLAB_RUN_DIR), runc's state (its own --root) and the bundle, so the
+# cleanup never sees, let alone touches, anyone else's containers.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+RUNS=${BENCH_RUNS:-30}
+WARMUP=${BENCH_WARMUP:-3}
+RSS_RUNS=${BENCH_RSS_RUNS:-10}
+STRICT=${BENCH_STRICT:-0}
+
+die() {
+	echo "bench: $*" >&2
+	exit 1
+}
+
+[[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive number, not '$RUNS'"
+[[ $WARMUP =~ ^[0-9]+$ ]] || die "BENCH_WARMUP must be a number, not '$WARMUP'"
+[[ $RSS_RUNS =~ ^[1-9][0-9]*$ ]] || die "BENCH_RSS_RUNS must be a positive number, not '$RSS_RUNS'"
+[ "$(id -u)" -eq 0 ] || die "must run as root (namespaces, overlay mounts, runc): sudo make bench"
+for tool in hyperfine runc jq unshare chroot; do
+	command -v "$tool" >/dev/null || die "$tool not found: run 'sudo make deps'"
+done
+[ -x /usr/bin/time ] || die "/usr/bin/time not found (Debian package 'time'): run 'sudo make deps'"
+
+boxlab=$(realpath "$BUILD/boxlab" 2>/dev/null) || die "$BUILD/boxlab missing: run 'make BUILD=$BUILD'"
+rootfs=$(realpath "$BUILD/images/busybox/rootfs" 2>/dev/null) || die "$BUILD/images/busybox/rootfs missing: run 'make BUILD=$BUILD'"
+# hyperfine -N splits command lines on blanks, and so does our own check.
+case "$boxlab$rootfs" in *[[:space:]]*) die "the build path may not contain blanks: $boxlab" ;; esac
+[ -x "$rootfs/bin/busybox" ] || die "$rootfs has no bin/busybox: run 'make BUILD=$BUILD image'"
+outdir="$BUILD/bench"
+mkdir -p "$outdir"
+
+# The uid range boxlab maps container root to, so runc's bundle gets the same.
+uid_start=100000 uid_count=65536
+if line=$(grep -m1 '^boxlab:' /etc/subuid 2>/dev/null); then
+	IFS=: read -r _ uid_start uid_count <<<"$line"
+fi
+
+work=$(mktemp -d /run/boxlab-bench.XXXXXX)
+# Container root (an unprivileged uid on the host) must be able to walk
+# down to its rootfs, as through /run/boxlab.
+chmod 0711 "$work"
+runc_root="$work/runc"
+runc_id="bench-$$"
+runc_cg="/boxlab/bench-$$-runc"
+hf_pid=
+export BOXLAB_RUN_DIR="$work/boxlab"
+
+cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM HUP
+	if [ -n "$hf_pid" ] && kill -0 "$hf_pid" 2>/dev/null; then
+		kill -TERM "$hf_pid" 2>/dev/null || true
+		wait "$hf_pid" 2>/dev/null || true
+	fi
+	# The command hyperfine was timing may outlive it by a few ms.
+	sleep 0.2
+	if [ -d "$runc_root" ]; then
+		local id
+		for id in $(runc --root "$runc_root" list -q 2>/dev/null); do
+			runc --root "$runc_root" delete -f "$id" >/dev/null 2>&1 || true
+		done
+	fi
+	if [ -d "$BOXLAB_RUN_DIR" ]; then
+		"$boxlab" gc >/dev/null 2>&1 || true
+		local name
+		for name in $(ls "$BOXLAB_RUN_DIR" 2>/dev/null); do
+			"$boxlab" rm -f "$name" >/dev/null 2>&1 || true
+		done
+	fi
+	# Whatever is still mounted under our dir (deepest first), then the dir.
+	awk -v w="$work/" 'index($5, w) == 1 { print $5 }' /proc/self/mountinfo | sort -r |
+		while read -r m; do umount -l "$m" 2>/dev/null || true; done
+	rm -rf --one-file-system "$work"
+	local cg
+	for cg in /sys/fs/cgroup/*"$runc_cg" /sys/fs/cgroup"$runc_cg"; do
+		[ -d "$cg" ] && rmdir "$cg" 2>/dev/null || true
+	done
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+if [ "${BENCH_TMPFS:-0}" = 1 ]; then
+	mkdir -p "$BOXLAB_RUN_DIR"
+	mount -t tmpfs -o mode=0711 boxlab-bench "$BOXLAB_RUN_DIR"
+fi
+
+# --- the runc bundle: runc's default spec, made equivalent to boxlab's defaults
+bundle="$work/bundle"
+mkdir -p "$bundle" "$runc_root"
+cp -a "$rootfs" "$bundle/rootfs"
+# Same ownership as boxlab's shifted copy: root of the image is container root.
+chown -hR "$uid_start:$uid_start" "$bundle/rootfs"
+(cd "$bundle" && runc spec)
+jq --argjson u "$uid_start" --argjson n "$uid_count" --arg cg "$runc_cg" '
+	.process.args = ["/bin/true"] | .process.terminal = false |
+	.root = {path: "rootfs", readonly: true} |
+	.linux.namespaces = ([.linux.namespaces[] | select(.type != "user" and .type != "cgroup")]
+			     + [{type: "user"}, {type: "cgroup"}]) |
+	.linux.uidMappings = [{containerID: 0, hostID: $u, size: $n}] |
+	.linux.gidMappings = [{containerID: 0, hostID: $u, size: $n}] |
+	.linux.cgroupsPath = $cg' "$bundle/config.json" >"$bundle/config.json.new"
+mv "$bundle/config.json.new" "$bundle/config.json"
+
+cmd_boxlab="$boxlab run --rm --net=none busybox /bin/true"
+cmd_floor="unshare -fpmuinC --mount-proc chroot $rootfs /bin/true"
+# runc run without --detach destroys the container when it exits, so one
+# fixed id in our private --root is safe for sequential runs.
+cmd_runc="runc --root $runc_root run --bundle $bundle $runc_id"
+
+# Each must work before its time means anything.
+for c in "$cmd_boxlab" "$cmd_floor" "$cmd_runc"; do
+	out=$($c 2>&1) || die "this command fails, nothing to measure: $c"$'\n'"$out"
+done
+[ -z "$(runc --root "$runc_root" list -q)" ] || die "runc run left its container behind; cannot time it this way"
+
+mkdir -p "$BOXLAB_RUN_DIR"
+echo "bench: $RUNS runs (+$WARMUP warmup) each, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)," \
+	"kernel $(uname -r), boxlab state on $(findmnt -n -o FSTYPE -T "$BOXLAB_RUN_DIR")"
+# Into the temp dir first: an interrupted run leaves the last results alone.
+json="$work/start.json"
+# -N: no shell in between, so nothing needs subtracting.
+hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --export-json "$json" \
+	-n boxlab "$cmd_boxlab" -n floor "$cmd_floor" -n runc "$cmd_runc" &
+hf_pid=$!
+wait "$hf_pid"
+hf_pid=
+
+# Peak RSS: ru_maxrss of boxlab as reaped by GNU time (wait4), which is the
+# largest of boxlab and the descendants it reaped (its init, /bin/true).
+rss=()
+for ((i = 0; i < RSS_RUNS; i++)); do
+	/usr/bin/time -f %M -o "$work/rss" $cmd_boxlab
+	rss+=("$(tail -n1 "$work/rss")")
+done
+rss_max=$(printf '%s\n' "${rss[@]}" | sort -n | tail -n1)
+rss_med=$(printf '%s\n' "${rss[@]}" | sort -n | sed -n "$(((RSS_RUNS + 1) / 2))p")
+
+csv="$outdir/start.csv"
+jq -r --arg boxlab "$cmd_boxlab" --arg floor "$cmd_floor" --arg runc "$cmd_runc" --argjson rss "$rss_max" '
+	def ms: . * 1000 * 1000 | round / 1000;
+	{boxlab: $boxlab, floor: $floor, runc: $runc} as $cmd |
+	(.results[] | select(.command == "floor") | .mean) as $floor_mean |
+	"benchmark,command,runs,mean_ms,stddev_ms,median_ms,min_ms,max_ms,user_ms,system_ms,ratio_to_floor,peak_rss_kib",
+	(.results[] | [.command, $cmd[.command], (.times | length),
+		(.mean | ms), (.stddev | ms), (.median | ms), (.min | ms), (.max | ms), (.user | ms), (.system | ms),
+		(.mean / $floor_mean * 1000 | round / 1000),
+		(if .command == "boxlab" then $rss else "" end)] | @csv)' "$json" >"$work/start.csv"
+mv "$work/start.csv" "$csv"
+cp "$json" "$outdir/start.json"
+
+read -r b_mean b_sd b_med f_mean f_sd f_med r_mean r_sd r_med < <(jq -r '
+	[(.results[] | select(.command == "boxlab")), (.results[] | select(.command == "floor")),
+	 (.results[] | select(.command == "runc"))] | map(.mean * 1000, .stddev * 1000, .median * 1000) | @tsv' "$json")
+missed=0
+verdict() {
+	if awk "BEGIN { exit !($1) }"; then echo ok; else echo MISSED; fi
+}
+r_floor=$(awk -v a="$b_mean" -v b="$f_mean" 'BEGIN { printf "%.2f", a / b }')
+r_runc=$(awk -v a="$r_mean" -v b="$b_mean" 'BEGIN { printf "%.2f", a / b }')
+v_floor=$(verdict "$r_floor <= 1.0")
+v_runc=$(verdict "$r_runc >= 5.0")
+v_rss=$(verdict "$rss_max <= 4096")
+case "$v_floor $v_runc $v_rss" in *MISSED*) missed=1 ;; esac
+
+echo
+echo "start latency, mean ± σ (median) of $RUNS runs; load now $(cut -d' ' -f1-3 /proc/loadavg):"
+printf '  %-7s %7.1f ms ± %5.1f ms (%6.1f ms)   %s\n' boxlab "$b_mean" "$b_sd" "$b_med" "$cmd_boxlab" \
+	floor "$f_mean" "$f_sd" "$f_med" "$cmd_floor" runc "$r_mean" "$r_sd" "$r_med" "$cmd_runc"
+printf '  boxlab/floor = %s   (goal <= 1.0)  %s\n' "$r_floor" "$v_floor"
+printf '  runc/boxlab  = %s   (goal >= 5)    %s\n' "$r_runc" "$v_runc"
+printf '  peak RSS of boxlab run: max %d KiB, median %d KiB of %d runs   (goal <= 4096 KiB)  %s\n' \
+	"$rss_max" "$rss_med" "$RSS_RUNS" "$v_rss"
+echo "  written: $csv, $outdir/start.json"
+if [ "$STRICT" = 1 ] && [ "$missed" = 1 ]; then
+	exit 1
+fi
+exit 0
