@@ -216,21 +216,7 @@ static int exec_exec(int argc, char **argv)
 	bx_tl_event(&tl, "core", "exec", 0, "boxlab exec %s", o.argv[0]);
 
 	relay.pidfd = bx_pidfd_open(pid);
-	for (;;) {
-		struct bx_msg m;
-		int fd = -1, r = bx_msg_recv(sv[0], &m, &fd);
-		if (r == 0)
-			break;
-		if (r > 0 && m.type == BX_MSG_PTY) {
-			relay.pty = fd;
-			continue;
-		}
-		if (r < 0)
-			bx_make_error(&err, errno, "reading from the exec'd process");
-		else {
-			bx_make_error(&err, 0, "%s", m.text);
-			err->exit_code = m.exit_code;
-		}
+	if (bx_msg_wait_exec(sv[0], &relay.pty, &err) < 0) {
 		bx_relay_run(&relay); /* reap it */
 		goto out;
 	}
@@ -250,14 +236,9 @@ out:
 	bx_relay_done(&relay);
 	if (relay.pidfd >= 0)
 		close(relay.pidfd);
-	for (int i = 0; i < 2; i++) {
-		if (sv[i] >= 0)
-			close(sv[i]);
-		if (outp[i] >= 0)
-			close(outp[i]);
-		if (errp[i] >= 0)
-			close(errp[i]);
-	}
+	bx_close_pair(sv);
+	bx_close_pair(outp);
+	bx_close_pair(errp);
 	bx_tl_close(&tl);
 	free(box.dir);
 	bx_spec_free(&spec);

@@ -235,6 +235,7 @@ int bx_lifecycle_run(struct bx_spec *spec, int notify_fd, bx_err_t *err)
 		goto fail;
 	box.tl = &tl;
 	bx_tl_event(&tl, "core", "create", t0, "container %s from image %s", spec->name, spec->image);
+	bx_module_off_warnings(spec, &tl);
 
 	st.name = xstrdup(spec->name);
 	st.image = xstrdup(spec->image);
@@ -333,24 +334,8 @@ int bx_lifecycle_run(struct bx_spec *spec, int notify_fd, bx_err_t *err)
 		bx_make_error(err, errno, "the container process died before setup");
 		goto kill_child;
 	}
-	for (;;) {
-		struct bx_msg m;
-		int fd = -1, r = bx_msg_recv(sv[0], &m, &fd);
-		if (r == 0)
-			break; /* exec happened: close-on-exec closed the child's end */
-		if (r < 0) {
-			bx_make_error(err, errno, "reading from the container process");
-			goto kill_child;
-		}
-		if (m.type == BX_MSG_PTY) {
-			relay.pty = fd;
-			continue;
-		}
-		bx_make_error(err, 0, "%s", m.text);
-		(*err)->errnum = m.errnum;
-		(*err)->exit_code = m.exit_code;
+	if (bx_msg_wait_exec(sv[0], &relay.pty, err) < 0)
 		goto kill_child;
-	}
 	close(sv[0]);
 	sv[0] = -1;
 
@@ -417,14 +402,9 @@ fail:
 		notify(&notify_fd, m);
 	}
 out:
-	for (int i = 0; i < 2; i++) {
-		if (sv[i] >= 0)
-			close(sv[i]);
-		if (outp[i] >= 0)
-			close(outp[i]);
-		if (errp[i] >= 0)
-			close(errp[i]);
-	}
+	bx_close_pair(sv);
+	bx_close_pair(outp);
+	bx_close_pair(errp);
 	bx_tl_close(&tl);
 	strv_free(io.env);
 	bx_image_free(&img);

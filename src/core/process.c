@@ -78,6 +78,35 @@ int bx_msg_recv(int fd, struct bx_msg *m, int *fd_out)
 	return 1;
 }
 
+int bx_msg_wait_exec(int fd, int *pty, bx_err_t *err)
+{
+	for (;;) {
+		struct bx_msg m;
+		int passed = -1, r = bx_msg_recv(fd, &m, &passed);
+		if (r == 0)
+			return 0; /* exec happened: close-on-exec closed the child's end */
+		if (r < 0)
+			return bx_make_error(err, errno, "reading from the container process");
+		if (m.type == BX_MSG_PTY && pty) {
+			*pty = passed;
+			continue;
+		}
+		bx_make_error(err, 0, "%s", m.text);
+		(*err)->errnum = m.errnum;
+		(*err)->exit_code = m.exit_code;
+		return -1;
+	}
+}
+
+void bx_close_pair(int p[2])
+{
+	for (int i = 0; i < 2; i++)
+		if (p[i] >= 0) {
+			close(p[i]);
+			p[i] = -1;
+		}
+}
+
 void bx_child_fail(int sync_fd, bx_err_t *err)
 {
 	struct bx_msg m = {.type = BX_MSG_ERROR};

@@ -28,6 +28,10 @@ struct bx_msg {
 int bx_msg_send(int fd, int type, int pass_fd);
 /* 1: a message (and *fd_out if one came), 0: end-of-file, -1: error. */
 int bx_msg_recv(int fd, struct bx_msg *m, int *fd_out);
+/* Parent side, after GO: 0 once the child exec'd (end-of-file), with
+ * *pty set if it sent a terminal; -1 with the child's error. */
+int bx_msg_wait_exec(int fd, int *pty, bx_err_t *err);
+void bx_close_pair(int p[2]);
 /* Send the error to the parent and exit with its code (125 default). */
 void bx_child_fail(int sync_fd, bx_err_t *err) __attribute__((noreturn));
 

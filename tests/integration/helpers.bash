@@ -11,12 +11,16 @@ setup() {
 }
 
 teardown() {
-	local n
+	local n names
 	[ -n "${BOXLAB_RUN_DIR:-}" ] && [ -d "$BOXLAB_RUN_DIR" ] || return 0
-	for n in $(ls "$BOXLAB_RUN_DIR"); do
+	names=$(ls "$BOXLAB_RUN_DIR")
+	for n in $names; do
 		timeout 30 "$BOXLAB" rm -f "$n" >/dev/null 2>&1 || true
 	done
 	assert_no_leaks
+	for n in $names; do
+		assert_no_cgroup "$n"
+	done
 	rm -rf "$BOXLAB_RUN_DIR"
 }
 
@@ -25,15 +29,30 @@ bx() {
 }
 
 # Nothing of ours is mounted, and no process has its root in our dir.
+# Killed processes take a moment to go (more on a loaded machine): a
+# leak is what is still there after a few seconds.
+leaks() {
+	grep -F "$BOXLAB_RUN_DIR" /proc/self/mountinfo
+	for p in /proc/[0-9]*; do
+		r=$(readlink "$p/root" 2>/dev/null) && case "$r" in "$BOXLAB_RUN_DIR"*) echo "process ${p#/proc/}" ;; esac
+	done
+	return 0
+}
+
 assert_no_leaks() {
-	local mounts procs
-	mounts=$(grep -F "$BOXLAB_RUN_DIR" /proc/self/mountinfo || true)
-	procs=$(for p in /proc/[0-9]*; do r=$(readlink "$p/root" 2>/dev/null) && case "$r" in "$BOXLAB_RUN_DIR"*) echo "${p#/proc/}";; esac; done)
-	if [ -n "$mounts" ] || [ -n "$procs" ]; then
-		echo "leaked mounts: $mounts" >&2
-		echo "leaked processes: $procs" >&2
-		return 1
-	fi
+	local left
+	wait_for 5 test -z "$(leaks)" && return 0
+	left=$(leaks)
+	[ -z "$left" ] && return 0
+	echo "leaked: $left" >&2
+	return 1
+}
+
+# No cgroup of the container is left in any hierarchy.
+assert_no_cgroup() {
+	local left
+	left=$(ls -d /sys/fs/cgroup/*/boxlab/"$1" /sys/fs/cgroup/boxlab/"$1" 2>/dev/null || true)
+	[ -z "$left" ] || { echo "cgroups of $1 left behind: $left" >&2; return 1; }
 }
 
 # The container's state dir is gone.
