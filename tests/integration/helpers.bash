@@ -32,9 +32,24 @@ bx() {
 # Killed processes take a moment to go (more on a loaded machine): a
 # leak is what is still there after a few seconds.
 leaks() {
+	local self pid target
 	grep -F "$BOXLAB_RUN_DIR" /proc/self/mountinfo
-	for p in /proc/[0-9]*; do
-		r=$(readlink "$p/root" 2>/dev/null) && case "$r" in "$BOXLAB_RUN_DIR"*) echo "process ${p#/proc/}" ;; esac
+	# One find lists every process's root and mount namespace.  A chroot
+	# shows in the root link; a pivot_root'ed container reads "/" there,
+	# but the root (/) of its own mount table is our overlay, whose
+	# upperdir names our run dir.  (Other namespaces may see our mounts
+	# by propagation, but not as their root.)
+	self=$(readlink /proc/self/ns/mnt)
+	find /proc -mindepth 2 -maxdepth 3 \( -path '/proc/[0-9]*/root' -o -path '/proc/[0-9]*/ns/mnt' \) \
+		-printf '%h %f %l\n' 2>/dev/null | while read -r pid kind target; do
+		pid=${pid#/proc/}
+		pid=${pid%/ns}
+		case "$kind $target" in
+		"root $BOXLAB_RUN_DIR"*) echo "process $pid (chroot)" ;;
+		"mnt $self") ;;
+		mnt*) awk -v d="$BOXLAB_RUN_DIR" '$5 == "/" && index($0, d) {f = 1} END {exit !f}' \
+			"/proc/$pid/mountinfo" 2>/dev/null && echo "process $pid" ;;
+		esac
 	done
 	return 0
 }
