@@ -16,6 +16,17 @@ CFLAGS  += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -MMD -MP -Isrc \
            -DBX_BUILTIN_IMAGES='"$(abspath $(BUILD))/images"'
 LDLIBS  += -liniparser $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
 LDLIBS  += $(shell pkg-config --libs libseccomp libcap 2>/dev/null || echo -lseccomp -lcap)
+# rtnetlink for the network module: libnl-route-3, not libmnl, whose
+# Debian package has no static archive (see src/modules/netlink.h).
+CFLAGS  += $(shell pkg-config --cflags libnl-route-3.0 2>/dev/null || echo -I/usr/include/libnl3)
+LDLIBS  += $(shell pkg-config --libs libnl-route-3.0 2>/dev/null || echo -lnl-route-3 -lnl-3)
+# Image import reads archives with libarchive; --static, because the
+# binary is static and libarchive's own dependencies (zstd, lzma, ...)
+# must then be named too.
+LDLIBS  += $(shell pkg-config --static --libs libarchive 2>/dev/null || echo -larchive -lacl -llzma -lzstd -llz4 -lbz2 -lz)
+# The dashboard (src/ui/, the only curses user): ncursesw, --static for
+# its tinfo; terminfo is still read at run time from /lib/terminfo etc.
+LDLIBS  += $(shell pkg-config --static --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
 
 # boxlab is linked statically: at every `run` the dynamic loader would
 # cost more page faults than all of a container's mounts (make bench).
@@ -34,14 +45,15 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 IMAGE    := $(BUILD)/images/busybox/rootfs/bin/busybox
 
-.PHONY: all deps run test unit integration bench clean install help image
+.PHONY: all deps criu run test unit integration bench clean install help image
 
 all: $(BUILD)/boxlab image
 
 help:
 	@echo "make            build $(BUILD)/boxlab and the built-in busybox image"
 	@echo "make deps       install every Debian package boxlab needs (root)"
-	@echo "make run        deps + build, then a shell in a fully isolated container"
+	@echo "make criu       test (or build once) a CRIU for checkpoint/restore (root)"
+	@echo "make run        deps + build, then the dashboard (boxlab dash) with a demo container"
 	@echo "make test       deps + build, then unit (cmocka) and integration (bats) tests"
 	@echo "make bench      start-latency benchmark against unshare and runc"
 	@echo "make install    install into \$$DESTDIR\$$PREFIX (default /usr/local)"
@@ -49,6 +61,13 @@ help:
 
 deps:
 	@bash scripts/deps.sh
+	@$(MAKE) --no-print-directory criu
+
+# A CRIU that really dumps and restores here, tested and built once into
+# /var/lib/boxlab/criu (scripts/criu.sh).  Without one boxlab still works,
+# only checkpoint/restore is unavailable (and its tests skip, saying why).
+criu:
+	@bash scripts/criu.sh || echo "criu: no working CRIU: checkpoint/restore unavailable (see above)" >&2
 
 $(BUILD)/boxlab: $(OBJ)
 	@echo "  LD  $@"
@@ -68,13 +87,9 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIBOBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
+# The dashboard, with a demo container running (removed when it ends).
 run: deps all
-	@echo
-	@echo "  boxlab: a shell in a container with every module on:"
-	@$(BUILD)/boxlab check | awk '/^MODULE/ {f = 1; next} f {printf "    %-9s", $$1; $$1 = $$2 = $$3 = ""; print}'
-	@echo "  Try: ps, hostname, id, cat /proc/self/uid_map; 'exit' to leave."
-	@echo
-	@$(BUILD)/boxlab run -it --rm --name demo-$$$$ busybox /bin/sh
+	@bash scripts/run-dash.sh $(BUILD)/boxlab
 
 unit: $(UNIT_BIN)
 

@@ -6,6 +6,11 @@ set -euo pipefail
 pkgs=(
 	build-essential pkg-config
 	libjansson-dev libiniparser-dev libcap-dev libseccomp-dev libncurses-dev
+	libnl-3-dev libnl-route-3-dev iperf3
+	# image import: libarchive, and the -dev packages holding the static
+	# archives of what `pkg-config --static --libs libarchive` names
+	libarchive-dev libacl1-dev liblzma-dev libzstd-dev liblz4-dev libbz2-dev zlib1g-dev nettle-dev libxml2-dev
+	xz-utils zstd
 	libcmocka-dev bats tmux
 	busybox-static
 	hyperfine runc uidmap iproute2 procps util-linux psmisc time jq

@@ -1,6 +1,7 @@
 /* boxlab check: what this host can do, module by module, and why not
  * where it cannot (like lxc-checkconfig). */
 #include "cli/cli.h"
+#include "core/criu.h"
 #include "core/image.h"
 #include "modules/cgroup_mode.h"
 #include "modules/module.h"
@@ -13,20 +14,6 @@
 #include <string.h>
 #include <sys/utsname.h>
 #include <unistd.h>
-
-static char *find_in_path(const char *prog)
-{
-	const char *path = getenv("PATH");
-	cleanup_free char *copy = xstrdup(path ? path : "/usr/sbin:/usr/bin:/sbin:/bin");
-	char *save = NULL;
-	for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
-		char *p = xasprintf("%s/%s", dir, prog);
-		if (access(p, X_OK) == 0)
-			return p;
-		free(p);
-	}
-	return NULL;
-}
 
 static int check_exec(int argc, char **argv)
 {
@@ -48,19 +35,28 @@ static int check_exec(int argc, char **argv)
 	struct utsname u;
 	uname(&u);
 	enum bx_cgroup_mode mode = bx_cgroup_mode("/sys/fs/cgroup");
-	cleanup_free char *criu = find_in_path("criu");
+	struct bx_criu_info criu;
+	bx_criu_find(&criu);
 	cleanup_strv char **images = bx_image_list();
 	json_t *root = json_object(), *mods = json_array();
 	int unsupported = 0;
 
 	json_object_set_new(root, "kernel", json_string(u.release));
 	json_object_set_new(root, "cgroup_mode", json_string(bx_cgroup_mode_name(mode)));
+	json_object_set_new(root, "cgroup_backend", json_string(bx_cgroup_backend_name(mode)));
 	json_object_set_new(root, "run_dir", json_string(bx_run_dir()));
 	json_object_set_new(root, "lib_dir", json_string(bx_lib_dir()));
 	json_object_set_new(root, "images", json_array());
 	for (size_t i = 0; images[i]; i++)
 		json_array_append_new(json_object_get(root, "images"), json_string(images[i]));
-	json_object_set_new(root, "criu", criu ? json_string(criu) : json_null());
+	{
+		json_t *c = json_object();
+		json_object_set_new(c, "bin", criu.bin ? json_string(criu.bin) : json_null());
+		json_object_set_new(c, "name", criu.name ? json_string(criu.name) : json_null());
+		json_object_set_new(c, "works", json_boolean(criu.works));
+		json_object_set_new(c, "verdict", json_string(criu.verdict));
+		json_object_set_new(root, "criu", c);
+	}
 	json_object_set_new(root, "root", json_boolean(geteuid() == 0));
 
 	for (size_t i = 0; bx_modules[i]; i++) {
@@ -82,16 +78,23 @@ static int check_exec(int argc, char **argv)
 	json_object_set_new(root, "modules", mods);
 
 	if (json) {
+		bx_criu_info_free(&criu);
 		bx_cli_print_json(root);
 		return unsupported ? 1 : 0;
 	}
 	cleanup_free char *imgs = strv_join(images, ", ");
 	printf("kernel       %s\n", u.release);
 	printf("cgroups      %s\n", bx_cgroup_mode_name(mode));
+	printf("cgroup API   %s\n", bx_cgroup_backend_name(mode));
 	printf("running as   %s\n", geteuid() == 0 ? "root" : "not root: boxlab needs root");
 	printf("state dir    %s\n", bx_run_dir());
 	printf("images       %s\n", *imgs ? imgs : "none (run 'make' to build busybox)");
-	printf("criu         %s\n", criu ? criu : "not found (checkpoint/restore unavailable)");
+	if (criu.bin)
+		printf("criu         %s (%s): %s: %s\n", criu.name, criu.bin, criu.works ? "works" : "NOT USABLE",
+		       criu.verdict);
+	else
+		printf("criu         none: %s\n", criu.verdict);
+	bx_criu_info_free(&criu);
 	printf("\n%-10s %-8s %-10s %s\n", "MODULE", "DEFAULT", "SUPPORTED", "WHY");
 	size_t k;
 	json_t *o;

@@ -38,6 +38,11 @@ void bx_cli_wait_finished(const struct bx_state *st, int timeout_ms);
  * the state dir.  For rm and gc; safe on half-made containers. */
 int bx_cli_cleanup(const char *name, bx_err_t *err);
 
+/* pause.c: thaw a container state.json calls paused (stop, rm -f and
+ * gc first do this: a frozen process does not die until thawed). */
+int bx_cli_unpause(const char *name, bx_err_t *err);
+
+extern const struct bx_cmd bx_cmd_stats, bx_cmd_pause, bx_cmd_resume;
 extern const struct bx_cmd bx_cmd_run, bx_cmd_ps, bx_cmd_inspect, bx_cmd_logs, bx_cmd_exec, bx_cmd_stop,
 	bx_cmd_kill, bx_cmd_rm, bx_cmd_events, bx_cmd_timeline, bx_cmd_check, bx_cmd_gc;
 

@@ -105,6 +105,11 @@ int bx_cli_cleanup(const char *name, bx_err_t *err)
 	bx_err_t tmp = NULL;
 
 	if (bx_state_read(name, &st, &tmp) == 0) {
+		/* Frozen tasks do not die of SIGKILL until thawed. */
+		if (st.status == BX_PAUSED && bx_cli_unpause(name, &tmp) < 0) {
+			bx_warn("%s", tmp->msg);
+			bx_error_release(&tmp);
+		}
 		if (bx_state_init_alive(&st)) {
 			cleanup_close int fd = bx_pidfd_open(st.pid);
 			if (fd >= 0 && bx_state_init_alive(&st)) {

@@ -2,6 +2,7 @@
  * the resolved spec (as JSON, as text, or as INI that replays it). */
 #include "cli/cli.h"
 #include "core/proc.h"
+#include "modules/checkpoint.h"
 #include "modules/module.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -51,6 +52,14 @@ static int inspect_one(const char *name, char format, json_t *all, bx_err_t *err
 	json_object_set_new(o, "status", json_string(bx_status_name(bx_cli_live_status(&st))));
 	cleanup_free char *dir = bx_state_path(name, NULL);
 	json_object_set_new(o, "state_dir", json_string(dir));
+	{
+		/* Its last checkpoint (modules/checkpoint.h), if any. */
+		json_t *ck = bx_checkpoint_info(name);
+		json_object_set(o, "checkpointed", ck ? json_object_get(ck, "time") : json_null());
+		json_object_set(o, "ckpt_size", ck ? json_object_get(ck, "size") : json_null());
+		json_object_set(o, "ckpt_dir", ck ? json_object_get(ck, "dir") : json_null());
+		json_decref(ck);
+	}
 	json_object_set_new(o, "spec", spec_json(&spec));
 	if (format == 'j') {
 		json_array_append_new(all, o);

@@ -44,7 +44,7 @@ static void status_text(const struct bx_state *st, char *buf, size_t len)
 		break;
 	case BX_EXITED:
 		bx_format_ago(now - st->finished_us, ago, sizeof ago);
-		snprintf(buf, len, "Exited (%d) %s ago", st->exit_code, ago);
+		snprintf(buf, len, "Exited (%d) %s ago%s", st->exit_code, ago, st->oom_killed ? " (OOM killed)" : "");
 		break;
 	default:
 		snprintf(buf, len, "%s", s == BX_DEAD ? "Dead" : "Created");

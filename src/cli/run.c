@@ -89,6 +89,7 @@ static int run_exec(int argc, char **argv)
 		bx_spec_free(&spec);
 		return bx_error_report(&err, BX_EXIT_RUNTIME);
 	}
+	bx_module_off_warnings(&spec, NULL);
 	if (spec.detach) {
 		code = run_detached(&spec);
 	} else {

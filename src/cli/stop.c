@@ -42,6 +42,11 @@ static int stop_one(const char *name, long timeout, bx_err_t *err)
 	struct bx_state st;
 	if (bx_cli_load(name, &st, 1u << BX_RUNNING | 1u << BX_PAUSED | 1u << BX_CREATED, "stop", err) < 0)
 		return -1;
+	/* A frozen process gets no signal until thawed: resume first. */
+	if (st.status == BX_PAUSED && bx_cli_unpause(name, err) < 0) {
+		bx_state_free(&st);
+		return -1;
+	}
 	cleanup_close int fd = bx_pidfd_open(st.pid);
 	int ret = 0;
 	if (fd >= 0 && bx_state_init_alive(&st)) {

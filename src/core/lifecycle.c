@@ -199,6 +199,36 @@ static char **module_names(const struct bx_spec *s)
 	return v;
 }
 
+int bx_box_prepare(struct bx_box *box, bx_err_t *err)
+{
+	return PHASE(box, prepare, err);
+}
+
+int bx_lifecycle_wait(struct bx_box *box, struct bx_state *st, struct bx_relay *relay)
+{
+	int code = bx_relay_run(relay);
+	bx_relay_done(relay);
+
+	st->status = BX_EXITED;
+	st->exit_code = code;
+	st->exit_signal = code > 128 ? code - 128 : 0;
+	st->finished_us = bx_realtime_us();
+	bx_tl_event(box->tl, "core", "exit", 0, "exit code %d%s%s", code, code > 128 ? ", killed by SIG" : "",
+		    code > 128 ? bx_signal_name(code - 128) : "");
+	bx_box_teardown(box);
+	{
+		bx_err_t tmp = NULL;
+		if (box->spec->rm)
+			bx_state_remove(box->spec->name, &tmp);
+		else
+			save_state(st, &tmp);
+		if (tmp)
+			bx_warn("%s", tmp->msg);
+		bx_error_release(&tmp);
+	}
+	return code;
+}
+
 int bx_lifecycle_run(struct bx_spec *spec, int notify_fd, bx_err_t *err)
 {
 	struct bx_box box;
@@ -358,26 +388,7 @@ int bx_lifecycle_run(struct bx_spec *spec, int notify_fd, bx_err_t *err)
 		}
 		bx_relay_winsize(&relay);
 	}
-	code = bx_relay_run(&relay);
-	bx_relay_done(&relay);
-
-	st.status = BX_EXITED;
-	st.exit_code = code;
-	st.exit_signal = code > 128 ? code - 128 : 0;
-	st.finished_us = bx_realtime_us();
-	bx_tl_event(&tl, "core", "exit", 0, "exit code %d%s%s", code, code > 128 ? ", killed by SIG" : "",
-		    code > 128 ? bx_signal_name(code - 128) : "");
-	bx_box_teardown(&box);
-	{
-		bx_err_t tmp = NULL;
-		if (spec->rm)
-			bx_state_remove(spec->name, &tmp);
-		else
-			save_state(&st, &tmp);
-		if (tmp)
-			bx_warn("%s", tmp->msg);
-		bx_error_release(&tmp);
-	}
+	code = bx_lifecycle_wait(&box, &st, &relay);
 	goto out;
 
 kill_child:

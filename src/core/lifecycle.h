@@ -11,6 +11,18 @@
  * running, or the error, and is closed. */
 int bx_lifecycle_run(struct bx_spec *spec, int notify_fd, bx_err_t *err);
 
+struct bx_state;
+struct bx_relay;
+
+/* The supervisor's watch over a running container (run, and restore of
+ * a checkpoint): relay its output and signals until init exits, record
+ * the exit in state.json and the timeline, tear down, and remove the
+ * state dir of a --rm container.  Returns the exit code. */
+int bx_lifecycle_wait(struct bx_box *box, struct bx_state *st, struct bx_relay *relay);
+/* Every enabled module's prepare, in registry order, each a timeline
+ * event (run does this before clone; restore before CRIU restores). */
+int bx_box_prepare(struct bx_box *box, bx_err_t *err);
+
 /* Fill a box from a spec: namespace flags from the modules that are on. */
 void bx_box_init(struct bx_box *box, struct bx_spec *spec);
 /* Every enabled module's teardown, in reverse order. */

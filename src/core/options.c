@@ -3,6 +3,7 @@
  * come from the module registry so a new module needs no edit here. */
 #include "core/spec.h"
 #include "modules/module.h"
+#include "modules/network.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 
@@ -175,9 +176,16 @@ static int set_userns(struct bx_spec *s, const char *v, bx_err_t *err)
 
 static int set_net(struct bx_spec *s, const char *v, bx_err_t *err)
 {
-	if (strcmp(v, "host") && strcmp(v, "none"))
-		return bx_usage_error(err, "invalid --net \"%s\" (allowed: none, host)", v);
-	return set_module(s, "net", !strcmp(v, "none"));
+	const char *ctr = !strncmp(v, "container:", 10) ? v + 10 : NULL;
+	bool bridge = !strcmp(v, "bridge"), none = !strcmp(v, "none");
+	if (!bridge && !none && !ctr && strcmp(v, "host"))
+		return bx_usage_error(err, "invalid --net \"%s\" (allowed: bridge, none, host, container:NAME)", v);
+	/* container:NAME: the network module joins NAME's namespace, so the
+	 * net module must not make a new one. */
+	if (bx_network_set_container(s, ctr, err) < 0)
+		return -1;
+	set_module(s, "network", bridge || ctr);
+	return set_module(s, "net", bridge || none);
 }
 
 static int parse_ulong(const char *v, unsigned long *out)
@@ -232,8 +240,8 @@ const struct bx_opt bx_run_opts[] = {
 	 set_isolation, NULL},
 	{"userns", 0, NULL, NULL, "private|host", "private user namespace, or the host's (same as --no-user)",
 	 set_userns, NULL},
-	{"net", 0, NULL, NULL, "none|host", "own network namespace with only lo, or the host's (same as --no-net)",
-	 set_net, NULL},
+	{"net", 0, NULL, NULL, "MODE", "bridge (default: a veth on a bridge), none (only lo), host (the host's "
+	 "stack) or container:NAME (share NAME's)", set_net, NULL},
 	{"uid-range", 0, "user", "range", "START[:COUNT]", "host uids/gids that container ids 0.. map to "
 	 "(default: /etc/subuid entry 'boxlab', else 100000:65536)", set_uid_range, get_uid_range},
 	{"config", 0, NULL, NULL, "FILE", "read settings from an INI file; flags override it", set_config, NULL},

@@ -112,6 +112,7 @@ void *bx_state_to_json(const struct bx_state *st)
 	json_object_set_new(o, "root_gid", json_integer(st->root_gid));
 	json_object_set_new(o, "rootfs", st->rootfs ? json_string(st->rootfs) : json_null());
 	json_object_set_new(o, "error", st->error ? json_string(st->error) : json_null());
+	json_object_set_new(o, "oom_killed", json_boolean(st->oom_killed));
 	return o;
 }
 
@@ -204,6 +205,15 @@ int bx_state_read(const char *name, struct bx_state *st, bx_err_t *err)
 	st->rootfs = opt_str(o, "rootfs");
 	st->error = opt_str(o, "error");
 	json_decref(o);
+	/* Not in state.json: the supervisor rewrites that at exit from
+	 * memory, after the memory module counted the OOM kills.  Like
+	 * Docker's OOMKilled it describes how a container ended. */
+	if (st->status == BX_EXITED || st->status == BX_DEAD) {
+		cleanup_free char *vpath = bx_state_path(name, "violations.json");
+		json_t *v = json_load_file(vpath, 0, NULL);
+		st->oom_killed = json_integer_value(json_object_get(v, "oom_kills")) > 0;
+		json_decref(v);
+	}
 	return 0;
 }
 

@@ -32,6 +32,9 @@ struct bx_state {
 	gid_t root_gid;
 	char *rootfs;
 	char *error; /* why setup failed, if it did */
+	/* The OOM killer took a process of it: read back from the state
+	 * dir's violations.json, which the memory module keeps. */
+	bool oom_killed;
 };
 
 const char *bx_run_dir(void); /* $BOXLAB_RUN_DIR or /run/boxlab */

@@ -64,9 +64,10 @@ struct bx_stats {
 	uint64_t pids, pids_limit;     /* limit 0: no limit */
 	uint64_t blk_read, blk_write;
 	uint64_t net_rx, net_tx;
+	uint64_t net_rx_packets, net_tx_packets; /* the network module's veth */
 	/* Resource violations, counted by the kernel since the start. */
 	uint64_t oom_kills;     /* processes the OOM killer took */
-	uint64_t mem_failcnt;   /* times usage hit the limit */
+	uint64_t mem_peak;      /* highest usage so far */
 	uint64_t cpu_throttled; /* periods the quota ran out */
 	uint64_t throttled_us;
 	uint64_t pids_refused;  /* forks refused at the pids limit */
@@ -87,6 +88,7 @@ struct bx_module {
 	const char *name;    /* the switch: --no-<name>, [modules] <name> */
 	const char *summary; /* one line for --help, check and the dashboard */
 	const char *blocks;  /* what it stops, for the dashboard and lessons */
+	const char *off_warning; /* said loudly at run when it is off, or NULL */
 	enum bx_module_kind kind;
 	bool default_on;
 	int ns_flags;        /* the namespace it owns (CLONE_NEW*), for clone3 and setns */
@@ -117,5 +119,8 @@ int bx_module_index(const char *name); /* -1 when unknown */
 const struct bx_module *bx_module_find(const char *name);
 bool bx_box_has(const struct bx_box *box, const char *module);
 char *bx_module_names(void); /* "pid, mnt, ...": for error messages */
+/* The off_warning of every module switched off: on stderr when tl is
+ * NULL (run, before it detaches), else as timeline events. */
+void bx_module_off_warnings(const struct bx_spec *spec, struct bx_timeline *tl);
 
 #endif

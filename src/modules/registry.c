@@ -5,22 +5,45 @@
  * security modules last, seccomp the very last.  Reading this table top
  * to bottom is reading how a container is made. */
 #include "modules/module.h"
+#include "core/timeline.h"
 #include "util/xalloc.h"
 
 #include <string.h>
 
 extern const struct bx_module bx_module_user, bx_module_pid, bx_module_net, bx_module_ipc, bx_module_uts,
 	bx_module_cgroupns, bx_module_mnt, bx_module_rootfs;
+extern const struct bx_module bx_module_caps, bx_module_nnp, bx_module_seccomp;
+extern const struct bx_module bx_module_network;
+extern const struct bx_module bx_module_checkpoint;
+extern const struct bx_module bx_module_memory, bx_module_cpu, bx_module_pids, bx_module_io, bx_module_devices,
+	bx_module_freezer;
 
 const struct bx_module *const bx_modules[] = {
 	&bx_module_user,
 	&bx_module_pid,
 	&bx_module_net,
 	&bx_module_uts,
+	/* The cgroup modules attach the child in parent_setup, before
+	 * cgroupns unshares (late) in child_setup: the namespace is then
+	 * rooted at the container's own cgroup.  freezer last, so its
+	 * teardown comes first and thaws before the others kill. */
+	&bx_module_memory,
+	&bx_module_cpu,
+	&bx_module_pids,
+	&bx_module_io,
+	&bx_module_devices,
+	&bx_module_freezer,
 	&bx_module_cgroupns, /* before any mount, so cgroupfs shows its view */
 	&bx_module_mnt,
 	&bx_module_rootfs,
+	&bx_module_checkpoint, /* right after rootfs: a restore refills the new
+				  upper layer before anything opens a path in it */
 	&bx_module_ipc,      /* mounts /dev/mqueue inside the new root */
+	&bx_module_network,  /* after rootfs: binds /etc/hosts into the new root
+				(the veth itself is made in parent_setup) */
+	&bx_module_caps,     /* security last: bounding set, then no_new_privs, */
+	&bx_module_nnp,
+	&bx_module_seccomp,  /* and the syscall filter the very last */
 	NULL,
 };
 
@@ -57,4 +80,16 @@ char *bx_module_names(void)
 	char *s = strv_join(v, ", ");
 	strv_free(v);
 	return s;
+}
+
+void bx_module_off_warnings(const struct bx_spec *spec, struct bx_timeline *tl)
+{
+	for (size_t i = 0; bx_modules[i]; i++) {
+		if (spec->modules[i] || !bx_modules[i]->off_warning)
+			continue;
+		if (tl)
+			bx_tl_event(tl, bx_modules[i]->name, "off", 0, "WARNING: %s", bx_modules[i]->off_warning);
+		else
+			bx_warn("%s", bx_modules[i]->off_warning);
+	}
 }

@@ -260,7 +260,7 @@ static void test_flags_override(void **state)
 static void test_unknown_section(void **state)
 {
 	(void)state;
-	LOAD_FAILS("[container]\nimage = busybox\n[network]\nmode = host\n", "unknown section [network]",
+	LOAD_FAILS("[container]\nimage = busybox\n[netwerk]\nmode = host\n", "unknown section [netwerk]",
 		   "allowed: [container], [user]", "[modules]");
 }
 

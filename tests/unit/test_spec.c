@@ -329,8 +329,18 @@ static void test_net_userns(void **state)
 	(void)state;
 	mod("net");
 	mod("user");
+	/* host: no namespace and so no bridge; none: the namespace, no
+	 * bridge; container:NAME: no namespace of its own, NAME's joined */
 	PARSE_OK(&s, "--net=host", "busybox");
-	check_defaults_except(&s, "net", false);
+	assert_false(s.modules[mod("net")]);
+	assert_false(s.modules[mod("network")]);
+	bx_spec_free(&s);
+	PARSE_OK(&s, "--net=none", "busybox");
+	check_defaults_except(&s, "network", false);
+	bx_spec_free(&s);
+	PARSE_OK(&s, "--net=container:web", "busybox");
+	assert_false(s.modules[mod("net")]);
+	assert_true(s.modules[mod("network")]);
 	bx_spec_free(&s);
 	PARSE_OK(&s, "--isolation=none", "--net", "none", "busybox");
 	MODULES_ON(&s, "net", );
@@ -447,7 +457,8 @@ static void test_bad_isolation_net_userns(void **state)
 	FAILS(ARGS("--isolation=some", "busybox"), "--isolation: invalid isolation \"some\"",
 	      "allowed: default, none");
 	FAILS(ARGS("--isolation", "", "busybox"), "invalid isolation \"\"", "allowed: default, none");
-	FAILS(ARGS("--net=bridge", "busybox"), "--net: invalid --net \"bridge\"", "allowed: none, host");
+	FAILS(ARGS("--net=bridge2", "busybox"), "--net: invalid --net \"bridge2\"",
+	      "allowed: bridge, none, host, container:NAME");
 	FAILS(ARGS("--userns=auto", "busybox"), "--userns: invalid --userns \"auto\"", "allowed: private, host");
 }
 

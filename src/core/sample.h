@@ -1,0 +1,19 @@
+/* Live figures of one container: what `boxlab stats` prints and the
+ * dashboard draws, sampled in one place. */
+#ifndef BX_SAMPLE_H
+#define BX_SAMPLE_H
+
+#include "core/err.h"
+#include "modules/module.h"
+
+/* Every enabled module's stats hook, plus network bytes from the
+ * container's init (/proc/PID/net/dev without lo; 0 when it shares the
+ * host's network namespace).  Fails when the container is not running
+ * or paused.  Counters are cumulative: CPU % is the cpu_ns difference
+ * of two samples over their sampled_us difference. */
+int bx_sample(const char *name, struct bx_stats *out, bx_err_t *err);
+
+/* Parse /proc/PID/net/dev text: bytes received and sent, lo left out. */
+void bx_sample_netdev(const char *text, uint64_t *rx, uint64_t *tx);
+
+#endif

@@ -1,0 +1,436 @@
+/* What both cgroup backends share: where a container's cgroup is, small
+ * reads and writes with errors that name the file, removing a cgroup
+ * that may still hold processes, and Docker's units for the limits. */
+#include "modules/cgroup.h"
+#include "core/proc.h"
+#include "util/cleanup.h"
+#include "util/xalloc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+static int real_mkdir(const char *path)
+{
+	return mkdir(path, 0755) < 0 ? -errno : 0;
+}
+
+static int real_rmdir(const char *path)
+{
+	return rmdir(path) < 0 ? -errno : 0;
+}
+
+static int real_write(const char *path, const char *data)
+{
+	/* No O_CREAT: a missing file is the kernel saying "no such
+	 * controller here", which the backends translate. */
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	size_t len = strlen(data);
+	ssize_t n;
+	do
+		n = write(fd, data, len);
+	while (n < 0 && errno == EINTR);
+	int r = n < 0 ? -errno : (size_t)n == len ? 0 : -EIO;
+	close(fd);
+	return r;
+}
+
+const struct bx_cg_fs bx_cg_real_fs = {
+	.mkdir = real_mkdir,
+	.rmdir = real_rmdir,
+	.write = real_write,
+};
+
+char *bx_cg_parent(const struct bx_cg *cg, const char *hier)
+{
+	if (hier && *hier)
+		return xasprintf("%s/%s/boxlab", cg->root, hier);
+	return xasprintf("%s/boxlab", cg->root);
+}
+
+char *bx_cg_dir(const struct bx_cg *cg, const char *hier, const char *file)
+{
+	cleanup_free char *parent = bx_cg_parent(cg, hier);
+	if (file)
+		return xasprintf("%s/%s/%s", parent, cg->name, file);
+	return xasprintf("%s/%s", parent, cg->name);
+}
+
+char *bx_cg_path(const struct bx_cg *cg, enum bx_cg_key key)
+{
+	const struct bx_cg_file *f = &cg->ops->files[key];
+	if (!f->file)
+		return NULL;
+	return bx_cg_dir(cg, f->hier ? f->hier : "", f->file);
+}
+
+int bx_cg_write(const struct bx_cg *cg, const char *path, const char *data, bx_err_t *err)
+{
+	int r = cg->fs->write(path, data);
+	if (r < 0) {
+		/* Show what was written without its newline. */
+		int n = (int)strcspn(data, "\n");
+		return bx_make_error(err, -r, "cannot write \"%.*s\" to %s", n, data, path);
+	}
+	return 0;
+}
+
+int bx_cg_writef(const struct bx_cg *cg, const char *path, bx_err_t *err, const char *fmt, ...)
+{
+	va_list ap;
+	char *data;
+	va_start(ap, fmt);
+	if (vasprintf(&data, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	int r = bx_cg_write(cg, path, data, err);
+	free(data);
+	return r;
+}
+
+int bx_cg_mkdir(const struct bx_cg *cg, const char *path, bx_err_t *err)
+{
+	int r = cg->fs->mkdir(path);
+	if (r < 0 && r != -EEXIST)
+		return bx_make_error(err, -r, "cannot create cgroup %s", path);
+	return 0;
+}
+
+int bx_cg_read(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	size_t got = 0;
+	while (got < len - 1) {
+		ssize_t n = read(fd, buf + got, len - 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			close(fd);
+			return -e;
+		}
+		if (n == 0)
+			break;
+		got += n;
+		/* cgroupfs hands a whole small file to one read; a short
+		 * read is the end, and saves a syscall per file (stats reads
+		 * a dozen per container). */
+		if ((size_t)n < len - 1 - (got - n))
+			break;
+	}
+	buf[got] = '\0';
+	close(fd);
+	return 0;
+}
+
+int bx_cg_read_u64(const char *path, uint64_t *out)
+{
+	char buf[64], *end;
+	int r = bx_cg_read(path, buf, sizeof buf);
+	if (r < 0)
+		return r;
+	if (!strncmp(buf, "max", 3)) {
+		*out = UINT64_MAX;
+		return 0;
+	}
+	errno = 0;
+	*out = strtoull(buf, &end, 10);
+	if (errno || end == buf)
+		return -EINVAL;
+	return 0;
+}
+
+static int find_key(const char *buf, const char *key, uint64_t *out)
+{
+	size_t klen = strlen(key);
+	for (const char *line = buf; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		if (strncmp(line, key, klen) || line[klen] != ' ')
+			continue;
+		*out = strtoull(line + klen + 1, NULL, 10);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int bx_cg_read_key(const char *path, const char *key, uint64_t *out)
+{
+	char buf[4096];
+	int r = bx_cg_read(path, buf, sizeof buf);
+	return r < 0 ? r : find_key(buf, key, out);
+}
+
+int bx_cg_read_keys(const char *path, const char *const *keys, uint64_t *const *outs)
+{
+	char buf[4096];
+	int r = bx_cg_read(path, buf, sizeof buf);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; keys[i]; i++)
+		find_key(buf, keys[i], outs[i]);
+	return 0;
+}
+
+static void nap(unsigned us)
+{
+	struct timespec ts = {.tv_sec = us / 1000000, .tv_nsec = (long)(us % 1000000) * 1000};
+	nanosleep(&ts, NULL);
+}
+
+/* Is pid still a member of the cgroup "/boxlab/<name>" (any hierarchy)?
+ * Checked after taking a pidfd, so the signal cannot reach a process
+ * that reused the pid of one that just left. */
+static bool still_member(pid_t pid, const char *rel)
+{
+	char path[64], buf[4096];
+	snprintf(path, sizeof path, "/proc/%d/cgroup", pid);
+	if (bx_cg_read(path, buf, sizeof buf) < 0)
+		return false;
+	size_t rlen = strlen(rel);
+	for (char *line = buf; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		char *p = strchr(line, ':');
+		p = p ? strchr(p + 1, ':') : NULL;
+		if (p && !strncmp(p + 1, rel, rlen) && (p[1 + rlen] == '\n' || p[1 + rlen] == '\0'))
+			return true;
+	}
+	return false;
+}
+
+static void kill_members(const struct bx_cg *cg, const char *procs)
+{
+	char buf[8192];
+	cleanup_free char *rel = xasprintf("/boxlab/%s", cg->name);
+	if (bx_cg_read(procs, buf, sizeof buf) < 0)
+		return;
+	for (char *p = buf; *p;) {
+		char *end;
+		long pid = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		p = end + (*end == '\n');
+		int fd = bx_pidfd_open((pid_t)pid);
+		if (fd < 0)
+			continue;
+		if (still_member((pid_t)pid, rel))
+			syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0);
+		close(fd);
+	}
+}
+
+int bx_cg_remove_dir(const struct bx_cg *cg, const char *dir, bx_err_t *err)
+{
+	cleanup_free char *procs = xasprintf("%s/cgroup.procs", dir);
+	char buf[64];
+	unsigned wait = 200;
+	uint64_t deadline = bx_now_us() + 5000000;
+
+	for (;;) {
+		int r = bx_cg_read(procs, buf, sizeof buf);
+		if (r == -ENOENT)
+			return 0; /* removed already */
+		if (r == 0 && buf[0] == '\0') {
+			r = cg->fs->rmdir(dir);
+			if (r == 0 || r == -ENOENT)
+				return 0;
+			/* EBUSY: the last task is still exiting. */
+			if (r != -EBUSY)
+				return bx_make_error(err, -r, "cannot remove cgroup %s", dir);
+		} else if (r == 0) {
+			kill_members(cg, procs);
+		}
+		if (bx_now_us() > deadline)
+			return bx_make_error(err, EBUSY, "cannot remove cgroup %s: processes still in it after 5 s", dir);
+		nap(wait);
+		if (wait < 20000)
+			wait *= 2;
+	}
+}
+
+/* ---- units ---- */
+
+/* "12", "1.5": the integer part and up to 9 fraction digits, as a value
+ * times 10^9, without floating point (1.1g must be exact). */
+static int parse_decimal(const char **sp, unsigned __int128 *nano)
+{
+	const char *s = *sp;
+	unsigned __int128 v = 0;
+	int digits = 0;
+	while (*s >= '0' && *s <= '9') {
+		v = v * 10 + (unsigned)(*s++ - '0');
+		if (v > (unsigned __int128)UINT64_MAX)
+			return -1;
+		digits++;
+	}
+	if (!digits)
+		return -1;
+	v *= 1000000000u;
+	if (*s == '.') {
+		unsigned __int128 scale = 100000000u;
+		s++;
+		if (*s < '0' || *s > '9')
+			return -1;
+		while (*s >= '0' && *s <= '9') {
+			v += (unsigned)(*s++ - '0') * scale;
+			scale /= 10;
+		}
+	}
+	*nano = v;
+	*sp = s;
+	return 0;
+}
+
+int bx_cg_parse_bytes(const char *s, int64_t *out, bx_err_t *err)
+{
+	/* Docker's units.RAMInBytes: a number, an optional unit k m g t p
+	 * (powers of 1024, either case), then an optional "i" and "b". */
+	static const char units[] = "kmgtp";
+	const char *p = s;
+	unsigned __int128 nano;
+	uint64_t mult = 1;
+
+	if (parse_decimal(&p, &nano) < 0)
+		goto bad;
+	if (*p == ' ')
+		p++;
+	if (*p) {
+		const char *u = strchr(units, *p | 0x20);
+		if (u && *p != ' ') {
+			for (int i = 0; i <= u - units; i++)
+				mult *= 1024;
+			p++;
+		}
+		if ((*p | 0x20) == 'i' && mult > 1)
+			p++;
+		if ((*p | 0x20) == 'b')
+			p++;
+	}
+	if (*p)
+		goto bad;
+	unsigned __int128 v = nano * mult / 1000000000u;
+	if (v > INT64_MAX)
+		return bx_usage_error(err, "\"%s\" is too large", s);
+	*out = (int64_t)v;
+	return 0;
+bad:
+	return bx_usage_error(err, "invalid size \"%s\" (expected a number with an optional unit b, k, m, g, t "
+			      "or p, e.g. 64m or 1.5g)", s);
+}
+
+int bx_cg_parse_cpus(const char *s, uint64_t *nanocpus, bx_err_t *err)
+{
+	const char *p = s;
+	unsigned __int128 nano;
+	if (parse_decimal(&p, &nano) < 0 || *p)
+		return bx_usage_error(err, "invalid number of CPUs \"%s\" (expected a decimal number such as 0.5 or 2)",
+				      s);
+	/* The kernel's smallest CFS quota is 1 ms; with boxlab's 100 ms
+	 * period that is 0.01 CPUs. */
+	if (nano < 10000000)
+		return bx_usage_error(err, "%s CPUs is below the smallest quota the kernel accepts (allowed: 0.01 and "
+				      "more)", s);
+	if (nano > (unsigned __int128)UINT64_MAX)
+		return bx_usage_error(err, "\"%s\" CPUs is too large", s);
+	*nanocpus = (uint64_t)nano;
+	return 0;
+}
+
+uint64_t bx_cg_quota_us(uint64_t nanocpus)
+{
+	return (uint64_t)((unsigned __int128)nanocpus * BX_CG_CPU_PERIOD / 1000000000u);
+}
+
+uint64_t bx_cg_shares_to_weight(uint64_t shares)
+{
+	/* The linear map of runc and crun: 2 -> 1, 1024 -> 39, 262144 -> 10000. */
+	if (shares < 2)
+		shares = 2;
+	if (shares > 262144)
+		shares = 262144;
+	return 1 + ((shares - 2) * 9999) / 262142;
+}
+
+/* Ranges of a list "0-2,5" into a callback-free bitmap of `max` bits. */
+static int list_bits(const char *s, unsigned char *bits, unsigned max)
+{
+	const char *p = s;
+	if (!*p)
+		return -1;
+	while (*p) {
+		char *end;
+		if (*p < '0' || *p > '9')
+			return -1;
+		unsigned long a = strtoul(p, &end, 10), b = a;
+		p = end;
+		if (*p == '-') {
+			if (p[1] < '0' || p[1] > '9')
+				return -1;
+			b = strtoul(p + 1, &end, 10);
+			p = end;
+		}
+		if (a > b || b >= max)
+			return -1;
+		for (unsigned long i = a; i <= b; i++)
+			bits[i / 8] |= (unsigned char)(1u << (i % 8));
+		if (*p == ',' && p[1])
+			p++;
+		else if (*p)
+			return -1;
+	}
+	return 0;
+}
+
+int bx_cg_parse_list(const char *s, const char *online, bx_err_t *err)
+{
+	enum { MAX = 8192 };
+	cleanup_free unsigned char *want = xzalloc(MAX / 8), *have = xzalloc(MAX / 8);
+	cleanup_free char *on = xstrndup(online, strcspn(online, "\n"));
+	if (list_bits(s, want, MAX) < 0)
+		return bx_usage_error(err, "invalid list \"%s\" (expected numbers and ranges such as 0-2,5)", s);
+	if (list_bits(on, have, MAX) < 0)
+		return bx_make_error(err, EINVAL, "cannot parse the online list \"%s\"", on);
+	for (unsigned i = 0; i < MAX; i++)
+		if ((want[i / 8] & (1u << (i % 8))) && !(have[i / 8] & (1u << (i % 8))))
+			return bx_usage_error(err, "%u in \"%s\" is not online (online: %s)", i, s, on);
+	return 0;
+}
+
+char *bx_cg_format_bytes(uint64_t n)
+{
+	static const char units[] = "kmgtp";
+	int u = -1;
+	while (n && n % 1024 == 0 && u < 4) {
+		n /= 1024;
+		u++;
+	}
+	if (u < 0)
+		return xasprintf("%" PRIu64, n);
+	return xasprintf("%" PRIu64 "%c", n, units[u]);
+}
+
+void bx_cg_human(uint64_t n, bool binary, char *buf, size_t len)
+{
+	static const char *const bin[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+	static const char *const si[] = {"B", "kB", "MB", "GB", "TB", "PB"};
+	double v = (double)n, step = binary ? 1024 : 1000;
+	int u = 0;
+	while (v >= step && u < 5) {
+		v /= step;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, len, "%" PRIu64 "%s", n, "B");
+	else
+		snprintf(buf, len, "%.4g%s", v, binary ? bin[u] : si[u]);
+}

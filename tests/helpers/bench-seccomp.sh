@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Seccomp benchmark (not a test): filter compile + load time, and the
+# cost of the default filter on a getpid loop against no filter, measured
+# in the same run, alternating, so machine load hits both alike.
+#   usage: BUILD=build bash tests/helpers/bench-seccomp.sh [ROUNDS]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
+B="$PWD/$BUILD/boxlab"
+rounds=${1:-7}
+loops=2000000
+
+work=$(mktemp -d /run/boxlab-bench.XXXXXX)
+trap 'for n in $(ls "$work/run" 2>/dev/null); do BOXLAB_RUN_DIR="$work/run" "$B" rm -f "$n" >/dev/null 2>&1; done; rm -rf "$work"' EXIT
+chmod 755 "$work"
+export BOXLAB_LIB_DIR="$work/lib" BOXLAB_RUN_DIR="$work/run"
+mkdir -p "$BOXLAB_LIB_DIR/images" "$BOXLAB_RUN_DIR"
+cp -a "$BUILD/images/busybox" "$BOXLAB_LIB_DIR/images/sectest"
+cc -static -O2 -o "$BOXLAB_LIB_DIR/images/sectest/rootfs/bin/sectest" tests/helpers/sectest.c
+
+median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+
+: >"$work/off"
+: >"$work/on"
+: >"$work/compile"
+: >"$work/load"
+for i in $(seq "$rounds"); do
+	"$B" run --rm --no-seccomp sectest sectest bench $loops >>"$work/off"
+	"$B" run --name "bench$i" sectest sectest bench $loops >>"$work/on"
+	sed -n 's/.*seccomp\tcompile\t.*compiled in \([0-9]*\) us/\1/p' "$BOXLAB_RUN_DIR/bench$i/events.log" >>"$work/compile"
+	sed -n 's/.*seccomp\tload\t.*loaded in \([0-9]*\) us.*/\1/p' "$BOXLAB_RUN_DIR/bench$i/events.log" >>"$work/load"
+	"$B" rm -f "bench$i" >/dev/null
+done
+echo "  raw no filter: $(tr "\n" " " <"$work/off")"; echo "  raw default:   $(tr "\n" " " <"$work/on")"
+off=$(median <"$work/off")
+on=$(median <"$work/on")
+c=$(median <"$work/compile")
+l=$(median <"$work/load")
+insns=$("$B" seccomp show default | sed -n 's/^compiled: \([0-9]*\) BPF.*/\1/p')
+echo "seccomp default profile, $insns BPF instructions, x86_64 + i386 + x32; medians of $rounds runs"
+echo "  compile (prepare)      ${c} us"
+echo "  load (seccomp(2))      ${l} us"
+echo "  compile + load         $((c + l)) us   (goal <= 2000 us)"
+echo "  getpid, no filter      ${off} ns"
+echo "  getpid, default filter ${on} ns"
+awk -v a="$off" -v b="$on" 'BEGIN {printf "  overhead (medians)     %.1f %%   (goal <= 15 %%)\n", (b - a) * 100 / a}'
+# Minimums are less hurt by a busy machine than medians.
+awk -v a="$(sort -n "$work/off" | head -1)" -v b="$(sort -n "$work/on" | head -1)" \
+	'BEGIN {printf "  overhead (minimums)    %.1f %%   (%s vs %s ns)\n", (b - a) * 100 / a, b, a}'
