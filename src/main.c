@@ -10,20 +10,31 @@
 #define BX_VERSION "0.1.0"
 #endif
 
-extern const struct bx_cmd bx_cmd_seccomp; /* src/cli/seccomp.c */
-extern const struct bx_cmd bx_cmd_checkpoint, bx_cmd_restore; /* src/cli/checkpoint.c */
-extern const struct bx_cmd bx_cmd_network; /* src/cli/network.c */
-extern const struct bx_cmd bx_cmd_diff, bx_cmd_image, bx_cmd_volume; /* src/cli/{diff,image,volume}.c */
-extern const struct bx_cmd bx_cmd_dash; /* src/cli/dash.c */
-
+/* One line a command, in the order --help lists them; each is declared
+ * in cli/cli.h and defined in src/cli/. */
 const struct bx_cmd *const bx_cmds[] = {
-	&bx_cmd_run,  &bx_cmd_ps,   &bx_cmd_inspect, &bx_cmd_logs,     &bx_cmd_exec,  &bx_cmd_stop,
-	&bx_cmd_kill, &bx_cmd_rm,   &bx_cmd_events,  &bx_cmd_timeline, &bx_cmd_check, &bx_cmd_gc,
-	&bx_cmd_stats, &bx_cmd_pause, &bx_cmd_resume,
+	&bx_cmd_run,
+	&bx_cmd_ps,
+	&bx_cmd_inspect,
+	&bx_cmd_logs,
+	&bx_cmd_exec,
+	&bx_cmd_stop,
+	&bx_cmd_kill,
+	&bx_cmd_rm,
+	&bx_cmd_events,
+	&bx_cmd_timeline,
+	&bx_cmd_check,
+	&bx_cmd_gc,
+	&bx_cmd_stats,
+	&bx_cmd_pause,
+	&bx_cmd_resume,
 	&bx_cmd_seccomp,
-	&bx_cmd_checkpoint, &bx_cmd_restore,
+	&bx_cmd_checkpoint,
+	&bx_cmd_restore,
 	&bx_cmd_network,
-	&bx_cmd_diff, &bx_cmd_image, &bx_cmd_volume,
+	&bx_cmd_diff,
+	&bx_cmd_image,
+	&bx_cmd_volume,
 	&bx_cmd_dash,
 	NULL,
 };

@@ -17,7 +17,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-extern const struct bx_cmd bx_cmd_checkpoint, bx_cmd_restore;
 
 static int parse_timeout(const struct bx_cmd *cmd, const char *v, int *out)
 {

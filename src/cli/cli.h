@@ -42,8 +42,29 @@ int bx_cli_cleanup(const char *name, bx_err_t *err);
  * gc first do this: a frozen process does not die until thawed). */
 int bx_cli_unpause(const char *name, bx_err_t *err);
 
-extern const struct bx_cmd bx_cmd_stats, bx_cmd_pause, bx_cmd_resume;
-extern const struct bx_cmd bx_cmd_run, bx_cmd_ps, bx_cmd_inspect, bx_cmd_logs, bx_cmd_exec, bx_cmd_stop,
-	bx_cmd_kill, bx_cmd_rm, bx_cmd_events, bx_cmd_timeline, bx_cmd_check, bx_cmd_gc;
+/* The commands, one line each (main.c lists them in its table). */
+extern const struct bx_cmd bx_cmd_run;
+extern const struct bx_cmd bx_cmd_ps;
+extern const struct bx_cmd bx_cmd_inspect;
+extern const struct bx_cmd bx_cmd_logs;
+extern const struct bx_cmd bx_cmd_exec;
+extern const struct bx_cmd bx_cmd_stop;
+extern const struct bx_cmd bx_cmd_kill;
+extern const struct bx_cmd bx_cmd_rm;
+extern const struct bx_cmd bx_cmd_events;
+extern const struct bx_cmd bx_cmd_timeline;
+extern const struct bx_cmd bx_cmd_check;
+extern const struct bx_cmd bx_cmd_gc;
+extern const struct bx_cmd bx_cmd_stats;
+extern const struct bx_cmd bx_cmd_pause;
+extern const struct bx_cmd bx_cmd_resume;
+extern const struct bx_cmd bx_cmd_seccomp;
+extern const struct bx_cmd bx_cmd_checkpoint;
+extern const struct bx_cmd bx_cmd_restore;
+extern const struct bx_cmd bx_cmd_network;
+extern const struct bx_cmd bx_cmd_diff;
+extern const struct bx_cmd bx_cmd_image;
+extern const struct bx_cmd bx_cmd_volume;
+extern const struct bx_cmd bx_cmd_dash;
 
 #endif

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-extern const struct bx_cmd bx_cmd_dash;
 
 static int dash_exec(int argc, char **argv)
 {

@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 
-extern const struct bx_cmd bx_cmd_diff; /* in main.c's table */
 static int diff_exec(int argc, char **argv)
 {
 	bool json = false;

@@ -12,7 +12,6 @@
 #include <string.h>
 
 
-extern const struct bx_cmd bx_cmd_image; /* in main.c's table */
 static void human_size(uint64_t n, char *buf, size_t len)
 {
 	static const char *const units[] = {"B", "kB", "MB", "GB", "TB"};

@@ -22,7 +22,6 @@
 #include <stdio.h>
 #include <string.h>
 
-extern const struct bx_cmd bx_cmd_network;
 
 static int usage_error(const char *fmt, const char *arg)
 {

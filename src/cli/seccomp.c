@@ -22,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-extern const struct bx_cmd bx_cmd_seccomp;
 
 static int show(int argc, char **argv)
 {

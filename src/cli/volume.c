@@ -14,7 +14,6 @@
 #include <sys/stat.h>
 
 
-extern const struct bx_cmd bx_cmd_volume; /* in main.c's table */
 static int volume_create(int argc, char **argv)
 {
 	if (argc != 2)
