@@ -105,6 +105,7 @@ install: all
 	install -D -m 0755 $(BUILD)/boxlab $(DESTDIR)$(PREFIX)/bin/boxlab
 	mkdir -p $(DESTDIR)$(PREFIX)/share/boxlab/images
 	cp -a $(BUILD)/images/busybox $(DESTDIR)$(PREFIX)/share/boxlab/images/
+	cp -a lessons $(DESTDIR)$(PREFIX)/share/boxlab/
 
 clean:
 	rm -rf $(BUILD)
