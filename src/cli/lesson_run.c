@@ -63,13 +63,14 @@ int bx_lesson_script(const struct bx_lesson *l, const char *script, bool optiona
 	cleanup_free char *path = xasprintf("%s/%s", l->dir, script);
 	cleanup_free char *work = bx_lesson_work_dir(l);
 	int status;
+	/* Made first: `lesson start` of a lesson without start.sh makes it too. */
+	if (make_work(work, err) < 0)
+		return -1;
 	if (access(path, R_OK) < 0) {
 		if (optional && errno == ENOENT)
 			return 0;
 		return bx_make_error(err, errno, "lesson %s has no readable %s", l->slug, path);
 	}
-	if (make_work(work, err) < 0)
-		return -1;
 	fflush(stdout);
 	fflush(stderr);
 	pid_t pid = fork();

@@ -1,0 +1,137 @@
+#!/usr/bin/env bats
+# boxlab lesson: the command (list, start, check, show, reset, progress
+# per user) and, for every lesson, that an empty attempt fails its check
+# with the right hints and the scripted solution in tests/lessons/ passes.
+# Students are "lta" and "ltb" (SUDO_USER), so container names start
+# with lta-/ltb- and do not meet other tests' cgroups.
+
+load helpers
+
+eval "$(declare -f setup | sed '1s/^setup/bx_setup/')"
+eval "$(declare -f teardown | sed '1s/^teardown/bx_teardown/')"
+setup() {
+	bx_setup
+	export BOXLAB_LESSON_STATE SUDO_USER=lta
+	BOXLAB_LESSON_STATE=$(mktemp -d /tmp/boxlab-lessons.XXXXXX)
+	export BOXLAB_LESSONS="$BATS_TEST_DIRNAME/../../lessons"
+}
+teardown() {
+	local l
+	# reset.sh removes what a lesson made outside boxlab (a netns, a veth).
+	for l in ${lessons_used:-}; do
+		SUDO_USER=lta timeout 60 "$BOXLAB" lesson reset "$l" >/dev/null 2>&1 || true
+	done
+	bx_teardown
+	rm -rf "$BOXLAB_LESSON_STATE"
+}
+
+# Run the scripted solution of lesson NN as student lta does it.
+solve() {
+	local nn=$1
+	lessons_used="${lessons_used:-} $nn"
+	bx lesson start "$nn" >/dev/null
+	BOXLAB="$BOXLAB" LAB="lta-$nn" WORK="$BOXLAB_LESSON_STATE/lta/$nn" \
+		timeout 120 bash "$BATS_TEST_DIRNAME/../lessons/$nn-solution.sh"
+}
+
+# empty_attempt NN HINT1 HINT2 ...: the check fails every step, step i
+# with a hint that contains HINTi (fixed strings).
+empty_attempt() {
+	local nn=$1 i=1 line
+	shift
+	lessons_used="${lessons_used:-} $nn"
+	bx lesson start "$nn" >/dev/null
+	run bx lesson check --porcelain "$nn"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq $# ]
+	for hint in "$@"; do
+		line=${lines[i - 1]}
+		[[ "$line" == "fail $i "* ]] || { echo "step $i: not a failure: $line"; return 1; }
+		[[ "${line#* -- }" == *"$hint"* ]] || { echo "step $i: hint lacks '$hint': $line"; return 1; }
+		i=$((i + 1))
+	done
+}
+
+# The check passes every step and says so.
+passes() {
+	run bx lesson check "$1"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"steps passed: lesson $1 done."* ]]
+	! grep -q '✗' <<<"$output"
+}
+
+@test "lesson list: every lesson with its title and step count; --json" {
+	run bx lesson list
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "NR  TITLE"*"PASSED"*"CHECKED" ]]
+	[[ "$output" == *"00  A tour of boxlab"*"-/5"*"never"* ]]
+	[[ "$output" == *"Progress of lta."* ]]
+	run bx lesson list --json
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.[0] | "\(.lesson) \(.dir) \(.steps) \(.passed) \(.checked)"' <<<"$output")" = "00 00-tour 5 0 null" ]
+}
+
+@test "lesson: a bad number, action or flag is a usage error listing what there is" {
+	run bx lesson check 99
+	[ "$status" -eq 2 ]
+	[[ "$output" == 'boxlab: no lesson "99" (lessons: 00-tour'*"; see 'boxlab lesson list')" ]]
+	run bx lesson start abc
+	[ "$status" -eq 2 ]
+	[[ "$output" == *'no lesson "abc"'* ]]
+	run bx lesson frobnicate 00
+	[ "$status" -eq 2 ]
+	[[ "$output" == *'unknown action "frobnicate"'* ]]
+	run bx lesson check --json 00
+	[ "$status" -eq 2 ]
+	run bx lesson show 00 9
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"lesson 00 has no step \"9\" (steps 1 to 5)"* ]]
+	BOXLAB_LESSONS=/nonexistent run bx lesson list
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"BOXLAB_LESSONS=/nonexistent is not a directory"* ]]
+}
+
+@test "lesson start prints the names and step 1; show prints one step" {
+	run bx lesson start 0
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Lesson 00: A tour of boxlab (5 steps)"* ]]
+	[[ "$output" == *"export LAB=lta-00 WORK=$BOXLAB_LESSON_STATE/lta/00"* ]]
+	[[ "$output" == *"### 1. Start a web server in a container"* ]]
+	[[ "$output" != *"### 2."* ]]
+	[ -d "$BOXLAB_LESSON_STATE/lta/00" ]
+	run bx lesson show 00 3
+	[[ "$output" == *"### 3. Read the timeline"* ]]
+	[[ "$output" != *"### 4."* ]]
+	run bx lesson list
+	[[ "$output" == *"00  A tour of boxlab"*"<- current"* ]]
+}
+
+@test "lesson progress is per user: two SUDO_USERs do not mix; reset clears one" {
+	lessons_used=00
+	solve 00
+	run bx lesson check 00
+	[ "$status" -eq 0 ]
+	SUDO_USER=ltb run bx lesson check --porcelain 00
+	[ "$status" -eq 1 ]
+	[[ "${lines[0]}" == "fail 1 "*"no container ltb-00-web yet"* ]]
+	[ "$(bx lesson list --json | jq -r '.[0].passed')" = 5 ]
+	[ "$(SUDO_USER=ltb bx lesson list --json | jq -r '.[0].passed')" = 0 ]
+	[ "$(jq -r '.lessons["00"].passed' "$BOXLAB_LESSON_STATE/lta/progress.json")" = 5 ]
+	[ "$(jq -r '.lessons["00"].passed' "$BOXLAB_LESSON_STATE/ltb/progress.json")" = 0 ]
+	run bx lesson reset 00
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"removed container lta-00-web"* ]]
+	[ ! -e "$BOXLAB_LESSON_STATE/lta/00" ]
+	[ "$(bx lesson list --json | jq -r '.[0].checked')" = null ]
+	[ "$(SUDO_USER=ltb bx lesson list --json | jq -r '.[0].checked')" != null ]
+	[ "$(bx ps -a --json | jq -r '.[].name' | grep -c '^lta-00-' || true)" = 0 ]
+}
+
+@test "lesson 00: an empty attempt fails with hints; the solution passes" {
+	empty_attempt 00 'sudo boxlab run -d --name $LAB-web busybox httpd' 'do step 1 first' 'do step 1 first' \
+		'no container lta-00-nouts yet' 'sudo unshare --uts sh -c'
+	solve 00
+	passes 00
+}
