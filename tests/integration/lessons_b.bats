@@ -1,0 +1,103 @@
+#!/usr/bin/env bats
+# Lessons 06-12: for each, an empty attempt fails its check with the
+# hints the handout's steps need, and the scripted solution in
+# tests/lessons/NN-solution.sh (the handout's commands as written)
+# passes it.  The student is "lsb" (SUDO_USER), so every container and
+# cgroup is named lsb-NN-...; images, checkpoints and lesson state live
+# in a scratch BOXLAB_LIB_DIR for this file.
+
+load helpers
+
+setup_file() {
+	[ "$(id -u)" -eq 0 ] || return 0
+	export BOXLAB_LIB_DIR
+	BOXLAB_LIB_DIR=$(mktemp -d /var/tmp/boxlab-lsb.XXXXXX)
+	chmod 755 "$BOXLAB_LIB_DIR"
+}
+
+teardown_file() {
+	[ -n "${BOXLAB_LIB_DIR:-}" ] && [ -d "$BOXLAB_LIB_DIR" ] || return 0
+	if grep -qF "$BOXLAB_LIB_DIR" /proc/self/mountinfo; then
+		echo "mounts left under $BOXLAB_LIB_DIR" >&2
+		return 1
+	fi
+	rm -rf "$BOXLAB_LIB_DIR"
+}
+
+eval "$(declare -f setup | sed '1s/^setup/bx_setup/')"
+eval "$(declare -f teardown | sed '1s/^teardown/bx_teardown/')"
+setup() {
+	bx_setup
+	export BOXLAB_LESSON_STATE SUDO_USER=lsb
+	BOXLAB_LESSON_STATE=$(mktemp -d /tmp/boxlab-lsb-state.XXXXXX)
+	export BOXLAB_LESSONS="$BATS_TEST_DIRNAME/../../lessons"
+}
+
+# lesson reset runs reset.sh (cgroups, mounts, images, processes the
+# lab made outside boxlab) and removes the lsb-NN-* containers; the
+# leak checks of helpers.bash then prove nothing is left.
+teardown() {
+	local l ret=0
+	for l in ${lessons_used:-}; do
+		timeout 60 "$BOXLAB" lesson reset "$l" >/dev/null 2>&1 || ret=1
+		left=$(ls -d /sys/fs/cgroup/*/boxlab/lsb-"$l"-* /sys/fs/cgroup/boxlab/lsb-"$l"-* 2>/dev/null || true)
+		[ -z "$left" ] || { echo "lesson $l left cgroups: $left" >&2; ret=1; }
+	done
+	bx_teardown || ret=1
+	rm -rf "$BOXLAB_LESSON_STATE"
+	return $ret
+}
+
+lesson() { # lesson NN: start it, and remember to reset it
+	lessons_used="${lessons_used:-} $1"
+	bx lesson start "$1" >/dev/null
+}
+
+# The scripted solution of lesson NN, as student lsb types it.
+solve() {
+	BOXLAB="$BOXLAB" LAB="lsb-$1" WORK="$BOXLAB_LESSON_STATE/lsb/$1" \
+		BX_TIMEOUT=150 timeout 150 bash "$BATS_TEST_DIRNAME/../lessons/$1-solution.sh"
+}
+
+# empty_attempt NN HINT1 HINT2 ...: every step fails, step i with a hint
+# that contains HINTi (fixed strings).
+empty_attempt() {
+	local nn=$1 i=1 line
+	shift
+	run bx lesson check --porcelain "$nn"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq $# ]
+	for hint in "$@"; do
+		line=${lines[i - 1]}
+		[[ "$line" == "fail $i "* ]] || { echo "step $i: not a failure: $line"; return 1; }
+		[[ "${line#* -- }" == *"$hint"* ]] || { echo "step $i: hint lacks '$hint': $line"; return 1; }
+		i=$((i + 1))
+	done
+}
+
+# Every step passes.
+passes() {
+	run bx lesson check "$1"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"steps passed: lesson $1 done."* ]]
+}
+
+# One step's line of the porcelain check: step_line NN N
+step_line() { bx lesson check --porcelain "$1" | grep "^[a-z]* $2 "; }
+
+@test "lesson 06 cgroups: an empty attempt fails with hints; the solution passes" {
+	lesson 06
+	empty_attempt 06 'write your answer to $WORK/mode.txt' 'no container lsb-06-mem yet: sudo boxlab run -d' \
+		'no container lsb-06-hog yet' 'no container lsb-06-cpu yet' 'no container lsb-06-forks yet' \
+		'no cgroup /sys/fs/cgroup/' 'write the six pairs'
+	solve 06
+	passes 06
+	# Wrong answers are named.
+	echo v2 >"$BOXLAB_LESSON_STATE/lsb/06/mode.txt"
+	[ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] && echo v1 >"$BOXLAB_LESSON_STATE/lsb/06/mode.txt"
+	[[ "$(step_line 06 1)" == "fail 1 "*"which is not what this host runs"* ]]
+	sed -i 's/cpu.weight/cpu.shares/' "$BOXLAB_LESSON_STATE/lsb/06/v2-names.txt"
+	[[ "$(step_line 06 7)" == "fail 7 "*"cpu.shares is not the v2 file for cpu.shares"* ]]
+}
