@@ -101,3 +101,20 @@ step_line() { bx lesson check --porcelain "$1" | grep "^[a-z]* $2 "; }
 	sed -i 's/cpu.weight/cpu.shares/' "$BOXLAB_LESSON_STATE/lsb/06/v2-names.txt"
 	[[ "$(step_line 06 7)" == "fail 7 "*"cpu.shares is not the v2 file for cpu.shares"* ]]
 }
+
+@test "lesson 07 overlayfs: an empty attempt fails with hints; the solution passes; reset unmounts and removes the images" {
+	lesson 07
+	empty_attempt 07 'make $WORK/ovl/{lower,upper,work,merged}' 'no container lsb-07-cow yet' 'do step 2 first' \
+		'no image lsb-07-img yet' 'do step 4 first' 'do step 4 first'
+	solve 07
+	passes 07
+	# A merged dir still mounted is named; reset unmounts it.
+	w="$BOXLAB_LESSON_STATE/lsb/07/ovl"
+	mount -t overlay overlay -o "lowerdir=$w/lower,upperdir=$w/upper,workdir=$w/work" "$w/merged"
+	[[ "$(step_line 07 1)" == "fail 1 "*"merged is still mounted: sudo umount"* ]]
+	run bx lesson reset 07
+	[ "$status" -eq 0 ]
+	! mountpoint -q "$w/merged"
+	run bx image ls
+	[[ "$output" != *lsb-07-img* ]]
+}
