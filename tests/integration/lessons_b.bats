@@ -118,3 +118,14 @@ step_line() { bx lesson check --porcelain "$1" | grep "^[a-z]* $2 "; }
 	run bx image ls
 	[[ "$output" != *lsb-07-img* ]]
 }
+
+@test "lesson 08 capabilities: an empty attempt fails with hints; the solution passes" {
+	lesson 08
+	empty_attempt 08 'no container lsb-08-default yet' 'no container lsb-08-full yet' 'no container lsb-08-web yet' \
+		'no container lsb-08-nobind yet' 'run: sudo capsh --drop=cap_chown' 'do step 3 first'
+	solve 08
+	passes 08
+	# A decoded list that is not the container's is named.
+	capsh --decode=a80425fa >"$BOXLAB_LESSON_STATE/lsb/08/default-caps.txt"
+	[[ "$(step_line 08 1)" == "fail 1 "*"does not list exactly the capabilities of CapEff 00000000a80425fb"* ]]
+}
