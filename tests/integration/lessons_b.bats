@@ -129,3 +129,14 @@ step_line() { bx lesson check --porcelain "$1" | grep "^[a-z]* $2 "; }
 	capsh --decode=a80425fa >"$BOXLAB_LESSON_STATE/lsb/08/default-caps.txt"
 	[[ "$(step_line 08 1)" == "fail 1 "*"does not list exactly the capabilities of CapEff 00000000a80425fb"* ]]
 }
+
+@test "lesson 09 seccomp: an empty attempt fails with hints; the solution passes" {
+	lesson 09
+	empty_attempt 09 'no container lsb-09-denied yet' 'no trace $WORK/chmod.trace yet' 'do step 2 first' \
+		'do step 3 first' 'do step 3 first' 'write your profile to $WORK/nochmod.json'
+	solve 09
+	passes 09
+	# A deny-list that denies with the wrong errno is named.
+	sed -i 's/"errnoRet": 13/"errnoRet": 1/' "$BOXLAB_LESSON_STATE/lsb/09/nochmod.json"
+	[[ "$(step_line 09 6)" == "fail 6 "*"no rule answering chmod with SCMP_ACT_ERRNO and errnoRet 13"* ]]
+}
