@@ -140,3 +140,18 @@ step_line() { bx lesson check --porcelain "$1" | grep "^[a-z]* $2 "; }
 	sed -i 's/"errnoRet": 13/"errnoRet": 1/' "$BOXLAB_LESSON_STATE/lsb/09/nochmod.json"
 	[[ "$(step_line 09 6)" == "fail 6 "*"no rule answering chmod with SCMP_ACT_ERRNO and errnoRet 13"* ]]
 }
+
+@test "lesson 10 checkpoint: an empty attempt fails with hints; the solution passes; reset stops the hand-made counter" {
+	[ "$(bx check --json | jq -r .criu.works)" = true ] || skip "no working CRIU here (make deps builds one)"
+	lesson 10
+	empty_attempt 10 'no container lsb-10-count yet' 'do step 1 first' 'do step 1 first' 'do step 1 first' \
+		'no CRIU images in $WORK/plain/img yet' 'no container lsb-10-tcp yet'
+	solve 10
+	passes 10
+	pid=$(cat "$BOXLAB_LESSON_STATE/lsb/10/plain/pid")
+	kill -0 "$pid"
+	run bx lesson reset 10
+	[ "$status" -eq 0 ]
+	wait_for 5 bash -c "! kill -0 $pid 2>/dev/null"
+	[ -z "$(ls "$BOXLAB_LIB_DIR/checkpoints" | grep '^lsb-10-')" ]
+}
