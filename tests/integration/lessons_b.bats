@@ -84,8 +84,10 @@ passes() {
 	[[ "$output" == *"steps passed: lesson $1 done."* ]]
 }
 
-# One step's line of the porcelain check: step_line NN N
-step_line() { bx lesson check --porcelain "$1" | grep "^[a-z]* $2 "; }
+# The porcelain check again, after the test spoiled some answers; then
+# step_line N is step N's line of it.
+recheck() { checked=$(bx lesson check --porcelain "$1") || true; }
+step_line() { grep "^[a-z]* $1 " <<<"$checked"; }
 
 @test "lesson 06 cgroups: an empty attempt fails with hints; the solution passes" {
 	lesson 06
@@ -97,9 +99,10 @@ step_line() { bx lesson check --porcelain "$1" | grep "^[a-z]* $2 "; }
 	# Wrong answers are named.
 	echo v2 >"$BOXLAB_LESSON_STATE/lsb/06/mode.txt"
 	[ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] && echo v1 >"$BOXLAB_LESSON_STATE/lsb/06/mode.txt"
-	[[ "$(step_line 06 1)" == "fail 1 "*"which is not what this host runs"* ]]
 	sed -i 's/cpu.weight/cpu.shares/' "$BOXLAB_LESSON_STATE/lsb/06/v2-names.txt"
-	[[ "$(step_line 06 7)" == "fail 7 "*"cpu.shares is not the v2 file for cpu.shares"* ]]
+	recheck 06
+	[[ "$(step_line 1)" == "fail 1 "*"which is not what this host runs"* ]]
+	[[ "$(step_line 7)" == "fail 7 "*"cpu.shares is not the v2 file for cpu.shares"* ]]
 }
 
 @test "lesson 07 overlayfs: an empty attempt fails with hints; the solution passes; reset unmounts and removes the images" {
@@ -111,7 +114,8 @@ step_line() { bx lesson check --porcelain "$1" | grep "^[a-z]* $2 "; }
 	# A merged dir still mounted is named; reset unmounts it.
 	w="$BOXLAB_LESSON_STATE/lsb/07/ovl"
 	mount -t overlay overlay -o "lowerdir=$w/lower,upperdir=$w/upper,workdir=$w/work" "$w/merged"
-	[[ "$(step_line 07 1)" == "fail 1 "*"merged is still mounted: sudo umount"* ]]
+	recheck 07
+	[[ "$(step_line 1)" == "fail 1 "*"merged is still mounted: sudo umount"* ]]
 	run bx lesson reset 07
 	[ "$status" -eq 0 ]
 	! mountpoint -q "$w/merged"
@@ -127,7 +131,8 @@ step_line() { bx lesson check --porcelain "$1" | grep "^[a-z]* $2 "; }
 	passes 08
 	# A decoded list that is not the container's is named.
 	capsh --decode=a80425fa >"$BOXLAB_LESSON_STATE/lsb/08/default-caps.txt"
-	[[ "$(step_line 08 1)" == "fail 1 "*"does not list exactly the capabilities of CapEff 00000000a80425fb"* ]]
+	recheck 08
+	[[ "$(step_line 1)" == "fail 1 "*"does not list exactly the capabilities of CapEff 00000000a80425fb"* ]]
 }
 
 @test "lesson 09 seccomp: an empty attempt fails with hints; the solution passes" {
@@ -138,13 +143,14 @@ step_line() { bx lesson check --porcelain "$1" | grep "^[a-z]* $2 "; }
 	passes 09
 	# A deny-list that denies with the wrong errno is named.
 	sed -i 's/"errnoRet": 13/"errnoRet": 1/' "$BOXLAB_LESSON_STATE/lsb/09/nochmod.json"
-	[[ "$(step_line 09 6)" == "fail 6 "*"no rule answering chmod with SCMP_ACT_ERRNO and errnoRet 13"* ]]
+	recheck 09
+	[[ "$(step_line 6)" == "fail 6 "*"no rule answering chmod with SCMP_ACT_ERRNO and errnoRet 13"* ]]
 }
 
 @test "lesson 10 checkpoint: an empty attempt fails with hints; the solution passes; reset stops the hand-made counter" {
 	[ "$(bx check --json | jq -r .criu.works)" = true ] || skip "no working CRIU here (make deps builds one)"
 	lesson 10
-	empty_attempt 10 'no container lsb-10-count yet' 'do step 1 first' 'do step 1 first' 'do step 1 first' \
+	empty_attempt 10 'no container lsb-10-count yet' 'do step 1 first' 'do step 2 first' 'do step 1 first' \
 		'no CRIU images in $WORK/plain/img yet' 'no container lsb-10-tcp yet'
 	solve 10
 	passes 10

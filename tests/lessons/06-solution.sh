@@ -15,9 +15,12 @@ sudo boxlab run --name $LAB-hog --memory 32m --memory-swap 32m busybox dd if=/de
 	>/dev/null 2>&1 || [ $? -eq 137 ]
 
 # 4: stats samples over one second and records the throttling it sees
+# (on a loaded machine the loop may need a few periods to use its quota)
 sudo boxlab run -d --name $LAB-cpu --cpus 0.25 busybox timeout 300 sh -c 'while :; do :; done' >/dev/null
-sleep 0.5
-sudo boxlab stats --no-stream $LAB-cpu >/dev/null
+for _ in $(seq 10); do
+	sudo boxlab stats --no-stream $LAB-cpu >/dev/null
+	sudo boxlab events $LAB-cpu | grep -q throttled && break
+done
 
 # 5
 sudo boxlab run --name $LAB-forks --pids-limit 10 busybox sh -c 'for i in $(seq 20); do sleep 5 & done; wait' \
