@@ -135,3 +135,10 @@ passes() {
 	solve 00
 	passes 00
 }
+
+@test "lesson 01: an empty attempt fails with hints; the solution passes" {
+	empty_attempt 01 'sudo unshare --pid --fork --mount-proc' 'no container lta-01-sleep yet' \
+		'no container lta-01-zombie yet' 'no container lta-01-orphan yet' 'no container lta-01-trap yet'
+	solve 01
+	passes 01
+}
