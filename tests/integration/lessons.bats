@@ -142,3 +142,10 @@ passes() {
 	solve 01
 	passes 01
 }
+
+@test "lesson 02: an empty attempt fails with hints; the solution passes" {
+	empty_attempt 02 "sudo unshare --mount sh -c 'mount -t tmpfs lab /mnt" 'no container lta-02-box yet' \
+		'no $WORK/rootfs/mountinfo.txt yet' 'do step 2 first' 'no container lta-02-nomnt yet'
+	solve 02
+	passes 02
+}
