@@ -149,3 +149,23 @@ passes() {
 	solve 02
 	passes 02
 }
+
+@test "lesson 03: an empty attempt fails with hints; the solution passes; reset removes the host segment" {
+	empty_attempt 03 'no container lta-03-named yet' 'do step 1 first' "sudo unshare --ipc sh -c 'ipcmk -M 4096" \
+		'no container lta-03-ipc yet' 'sudo nsenter --target INITPID --uts --ipc'
+	read -r id key < "$BOXLAB_LESSON_STATE/lta/03/host-shm"
+	[ "$(ipcs -m | awk -v id="$id" '$2 == id { print $1 }')" = "$key" ]
+	solve 03
+	passes 03
+	run bx lesson reset 03
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"removed shared memory segment $id ($key)"* ]]
+	[ -z "$(ipcs -m | awk -v id="$id" '$2 == id')" ]
+}
+
+@test "lesson 04: an empty attempt fails with hints; the solution passes" {
+	empty_attempt 04 'unshare --user --map-root-user' 'no container lta-04-user yet' 'no container lta-04-write yet' \
+		'no container lta-04-nouser yet' 'the unshare --user'
+	solve 04
+	passes 04
+}
