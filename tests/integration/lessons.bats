@@ -169,3 +169,14 @@ passes() {
 	solve 04
 	passes 04
 }
+
+@test "lesson 05: an empty attempt fails with hints; the solution passes; reset deletes the namespaces" {
+	empty_attempt 05 'no network namespace lta-05-a yet: sudo ip netns add $LAB-a' 'no network namespace lta-05-a yet' \
+		'no network namespace lta-05-b yet' 'no container lta-05-web yet' 'do step 4 first'
+	solve 05
+	passes 05
+	run bx lesson reset 05
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"removed network namespace lta-05-c"* ]]
+	[ ! -e /run/netns/lta-05-a ] && [ ! -e /run/netns/lta-05-b ] && [ ! -e /run/netns/lta-05-c ]
+}
