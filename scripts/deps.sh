@@ -14,6 +14,8 @@ pkgs=(
 	libcmocka-dev bats tmux
 	busybox-static
 	hyperfine runc uidmap iproute2 procps util-linux psmisc time jq
+	# lessons: ping between the network namespaces of lesson 05
+	iputils-ping
 )
 
 missing=()

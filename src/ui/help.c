@@ -48,6 +48,10 @@ static const struct {
 	{"s F5", "start it: boxlab run -d --no-MODULE... as shown"},
 	{NULL, "Logs"},
 	{"End G", "follow the end again after scrolling up"},
+	{NULL, "Lesson (L)"},
+	{"L", "your current lesson's steps, re-checked every 5 s (boxlab lesson)"},
+	{"c F5", "check now"},
+	{"< > Left Right", "the previous / next lesson"},
 };
 
 static void help_draw(struct bxui_panel *p)

@@ -135,3 +135,48 @@ passes() {
 	solve 00
 	passes 00
 }
+
+@test "lesson 01: an empty attempt fails with hints; the solution passes" {
+	empty_attempt 01 'sudo unshare --pid --fork --mount-proc' 'no container lta-01-sleep yet' \
+		'no container lta-01-zombie yet' 'no container lta-01-orphan yet' 'no container lta-01-trap yet'
+	solve 01
+	passes 01
+}
+
+@test "lesson 02: an empty attempt fails with hints; the solution passes" {
+	empty_attempt 02 "sudo unshare --mount sh -c 'mount -t tmpfs lab /mnt" 'no container lta-02-box yet' \
+		'no $WORK/rootfs/mountinfo.txt yet' 'do step 2 first' 'no container lta-02-nomnt yet'
+	solve 02
+	passes 02
+}
+
+@test "lesson 03: an empty attempt fails with hints; the solution passes; reset removes the host segment" {
+	empty_attempt 03 'no container lta-03-named yet' 'do step 1 first' "sudo unshare --ipc sh -c 'ipcmk -M 4096" \
+		'no container lta-03-ipc yet' 'sudo nsenter --target INITPID --uts --ipc'
+	read -r id key < "$BOXLAB_LESSON_STATE/lta/03/host-shm"
+	[ "$(ipcs -m | awk -v id="$id" '$2 == id { print $1 }')" = "$key" ]
+	solve 03
+	passes 03
+	run bx lesson reset 03
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"removed shared memory segment $id ($key)"* ]]
+	[ -z "$(ipcs -m | awk -v id="$id" '$2 == id')" ]
+}
+
+@test "lesson 04: an empty attempt fails with hints; the solution passes" {
+	empty_attempt 04 'unshare --user --map-root-user' 'no container lta-04-user yet' 'no container lta-04-write yet' \
+		'no container lta-04-nouser yet' 'the unshare --user'
+	solve 04
+	passes 04
+}
+
+@test "lesson 05: an empty attempt fails with hints; the solution passes; reset deletes the namespaces" {
+	empty_attempt 05 'no network namespace lta-05-a yet: sudo ip netns add $LAB-a' 'no network namespace lta-05-a yet' \
+		'no network namespace lta-05-b yet' 'no container lta-05-web yet' 'do step 4 first'
+	solve 05
+	passes 05
+	run bx lesson reset 05
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"removed network namespace lta-05-c"* ]]
+	[ ! -e /run/netns/lta-05-a ] && [ ! -e /run/netns/lta-05-b ] && [ ! -e /run/netns/lta-05-c ]
+}
