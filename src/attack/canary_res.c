@@ -17,8 +17,9 @@
 #define MEM_MIB 256
 #define MEM_LIMIT "64m"
 #define CPU_MS 1000
-#define CPU_LIMIT "0.1"
-#define CPU_ESCAPED_MS 300 /* 3x what the quota allows in CPU_MS */
+#define CPU_LIMIT "0.05"
+#define CPU_ESCAPED_MS 100 /* twice what the quota allows in CPU_MS: a hog with
+				  no quota gets more even on a loaded host */
 
 static int fork_plant(struct bx_atk_run *r, bx_err_t *err)
 {

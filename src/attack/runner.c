@@ -89,9 +89,19 @@ static int job_prepare(struct bx_atk_job *j, const char *image_root, bx_err_t *e
 	if (mkdir(r->dir, 0711) < 0)
 		return bx_make_error(err, errno, "cannot create %s", r->dir);
 	chmod(r->dir, 0711);
-	r->run_flags = strv_dup(j->flags);
+	/* The attack's limits first: a limit switches its module on, and a
+	 * later --no-MODULE of the job must still win.  --isolation=none is
+	 * applied before any flag, so "none" also names every module. */
 	for (size_t i = 0; a->run_flags && a->run_flags[i]; i++)
 		strv_push(&r->run_flags, a->run_flags[i]);
+	for (size_t i = 0; j->flags && j->flags[i]; i++) {
+		strv_push(&r->run_flags, j->flags[i]);
+		if (a->run_flags && !strcmp(j->flags[i], "--isolation=none"))
+			for (size_t m = 0; bx_modules[m]; m++) {
+				cleanup_free char *no = xasprintf("--no-%s", bx_modules[m]->name);
+				strv_push(&r->run_flags, no);
+			}
+	}
 	r->rootfs = rootfs_on(r->run_flags);
 	if (r->rootfs) {
 		r->scratch = xstrdup("/tmp");

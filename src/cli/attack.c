@@ -203,6 +203,7 @@ static int do_many(bool matrix, bool json, int parallel)
 		if (strcmp(m.blocked_by[a], bx_attacks[a]->blocked_by))
 			fprintf(stderr, "boxlab: note: %s: measured blocked_by \"%s\", the catalogue says \"%s\"\n",
 				bx_attacks[a]->name, m.blocked_by[a], bx_attacks[a]->blocked_by);
+	fflush(stdout);
 	fprintf(stderr, "%zu attacks x %zu runs in %.1f s (%d at once)\n", na, nc, ms / 1000.0, parallel);
 	bx_matrix_free(&m);
 	for (size_t i = 0; i < na * nc; i++)
@@ -227,9 +228,9 @@ static int attack_exec(int argc, char **argv)
 		return 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		if (flags) {
-			strv_push(&flags, a); /* after the first run flag: all run flags */
-		} else if (!strcmp(a, "--json")) {
+		/* Our own flags anywhere (no run flag has their names); other
+		 * words after the first run flag are run flags or their values. */
+		if (!strcmp(a, "--json")) {
 			json = true;
 		} else if (!strcmp(a, "--list")) {
 			mode = LIST;
@@ -241,7 +242,7 @@ static int attack_exec(int argc, char **argv)
 			const char *v = a[2] == '=' || !strncmp(a, "--jobs=", 7) ? strchr(a, '=') + 1 : i + 1 < argc ? argv[++i] : "";
 			if (parse_jobs(v, &parallel) < 0)
 				return bx_cli_usage_error(&bx_cmd_attack, "invalid --jobs \"%s\" (allowed: 1 to 16)", v);
-		} else if (a[0] == '-') {
+		} else if (a[0] == '-' || flags) {
 			strv_push(&flags, a);
 		} else if (!name) {
 			name = a;
