@@ -11,7 +11,7 @@ load helpers
 setup_file() {
 	[ "$(id -u)" -eq 0 ] || return 0
 	export BOXLAB_LIB_DIR
-	BOXLAB_LIB_DIR=$(mktemp -d /var/tmp/boxlab-lsb.XXXXXX)
+	BOXLAB_LIB_DIR=$(mktemp -d /var/lib/boxlab-lsb.XXXXXX)
 	chmod 755 "$BOXLAB_LIB_DIR"
 }
 
@@ -160,4 +160,19 @@ step_line() { grep "^[a-z]* $1 " <<<"$checked"; }
 	[ "$status" -eq 0 ]
 	wait_for 5 bash -c "! kill -0 $pid 2>/dev/null"
 	[ -z "$(ls "$BOXLAB_LIB_DIR/checkpoints" | grep '^lsb-10-')" ]
+}
+
+@test "lesson 11 escape lab: an empty attempt fails with hints; the solution passes, proven by attacking again" {
+	lesson 11
+	[ -s "$BOXLAB_LESSON_STATE/lsb/11/legacy.ini" ] # start.sh handed out the legacy config
+	empty_attempt 11 'sudo boxlab attack kill-host --isolation=none --json' 'write an attack and its smallest escaping set' \
+		'write $WORK/hardened.ini' 'do step 3 first'
+	solve 11
+	passes 11
+	# A set that is not the smallest, and a residual list that misses one.
+	echo "kill-host --no-pid --no-user --no-uts" >"$BOXLAB_LESSON_STATE/lsb/11/minimal.txt"
+	echo exe-overwrite >"$BOXLAB_LESSON_STATE/lsb/11/residual.txt"
+	recheck 11
+	[[ "$(step_line 2)" == "fail 2 "*"kill-host escapes without --no-uts too"* ]]
+	[[ "$(step_line 4)" == "fail 4 "*"one more attack that a single module stops still escapes"* ]]
 }
