@@ -176,3 +176,27 @@ step_line() { grep "^[a-z]* $1 " <<<"$checked"; }
 	[[ "$(step_line 2)" == "fail 2 "*"kill-host escapes without --no-uts too"* ]]
 	[[ "$(step_line 4)" == "fail 4 "*"one more attack that a single module stops still escapes"* ]]
 }
+
+@test "lesson 12 capstone: an empty attempt fails with hints; the skeleton builds; the rlimit module passes every step" {
+	lesson 12
+	w="$BOXLAB_LESSON_STATE/lsb/12"
+	[ -x "$w/build" ] && [ -s "$w/skeleton.c" ]
+	empty_attempt 12 'no module in $WORK/module yet: cp $WORK/skeleton.c' 'do step 1 first' 'do step 1 first' \
+		'do step 1 first' 'do step 1 first' 'do step 1 first'
+	# The skeleton alone: built and registered, but no option yet.
+	mkdir "$w/module"
+	cp "$w/skeleton.c" "$w/module/rlimit.c"
+	recheck 12
+	[[ "$(step_line 1)" == "ok 1 "* ]]
+	[[ "$(step_line 2)" == "fail 2 "*"no '--ulimit TYPE=SOFT[:HARD]' row"* ]]
+	# A compile error is named with its line.
+	echo 'int broken = ;' >>"$w/module/rlimit.c"
+	recheck 12
+	[[ "$(step_line 1)" == "fail 1 "*"make failed: rlimit.c:"*"error: expected expression"* ]]
+	solve 12
+	passes 12
+	# The real tree and binary are untouched.
+	! grep -q rlimit "$BATS_TEST_DIRNAME/../../src/modules/registry.c"
+	run bx run --help
+	[[ "$output" != *--ulimit* ]]
+}
