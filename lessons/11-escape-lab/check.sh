@@ -7,7 +7,7 @@
 
 CACHE="$(dirname "$LESSON_WORK")/.lesson-11-attacks"
 HARD="$LESSON_WORK/hardened.ini"
-DEFEND="kill-host sysv-shm hostname setuid unshare keyring cgroup-release-agent"
+DEFEND="kill-host sysv-shm hostname setuid unshare cgroup-release-agent"
 # They bring their own limit (--pids-limit, --memory, --cpus), which
 # switches their module on whatever the config says.
 RESOURCE="fork-bomb memory-hog cpu-hog"
@@ -41,7 +41,12 @@ attack_json() {
 }
 verdict() { attack_json "$@" | jq -r .verdict 2>/dev/null; }
 
-catalogue() { bx attack --list --json 2>/dev/null; }
+# The catalogue, read once: every attack's name, and "NAME MODULE..."
+# for those a single module's removal lets through.
+CATALOGUE=$(bx attack --list --json 2>/dev/null)
+NAMES=$(jq -r '.[].name' <<<"$CATALOGUE")
+SINGLE=$(jq -r '.[] | select(.blocked_by != []) | "\(.name) \(.blocked_by | join(" "))"' <<<"$CATALOGUE")
+is_attack() { grep -qx -- "$1" <<<"$NAMES"; }
 
 # A verdict file of step 1: verdict_file FILE VERDICT HOW
 verdict_file() {
@@ -64,9 +69,8 @@ minimal() {
 	local f="$LESSON_WORK/minimal.txt" atk flags flag v i rest
 	[ -s "$f" ] || { echo "write an attack and its smallest escaping set to \$WORK/minimal.txt, e.g. echo \"kill-host --no-pid --no-user\" > \$WORK/minimal.txt"; return 1; }
 	read -r atk flags <"$f"
-	catalogue | jq -e --arg a "$atk" 'any(.[]; .name == $a)' >/dev/null ||
-		{ echo "minimal.txt: \"$atk\" is not an attack (sudo boxlab attack --list)"; return 1; }
-	catalogue | jq -e --arg a "$atk" '.[] | select(.name == $a) | .blocked_by == []' >/dev/null ||
+	is_attack "$atk" || { echo "minimal.txt: \"$atk\" is not an attack (sudo boxlab attack --list)"; return 1; }
+	! grep -q "^$atk " <<<"$SINGLE" ||
 		{ echo "minimal.txt: $atk is blocked by a single module: pick one whose BLOCKED BY says (several)"; return 1; }
 	for flag in $flags; do
 		[[ "$flag" =~ ^--no-[a-z]+$ ]] || { echo "minimal.txt: \"$flag\" is not a --no-MODULE switch"; return 1; }
@@ -110,17 +114,20 @@ harden() {
 }
 
 residual() {
-	local f="$LESSON_WORK/residual.txt" m want got a v
+	local f="$LESSON_WORK/residual.txt" m want= got a mods b v
 	needs 3 harden || return 1
 	[ -s "$f" ] || { echo "write the attacks that still escape from hardened.ini, one a line, to \$WORK/residual.txt"; return 1; }
-	m=$(hard_modules)
-	# Attacks one module blocks, and it is off in hardened.ini.
-	want=$(catalogue | jq -r --argjson m "$m" --arg res "$RESOURCE" \
-		'.[] | select(.blocked_by != [] and (.name as $n | $res | split(" ") | index($n) | not))
-		| select(any(.blocked_by[]; . as $b | $m | index($b) | not)) | .name' | sort)
+	m=$(hard_modules | jq -r '.[]')
+	# Attacks one module blocks, and (one of) it is off in hardened.ini.
+	while read -r a mods; do
+		[[ " $RESOURCE " == *" $a "* ]] && continue
+		for b in $mods; do
+			grep -qx "$b" <<<"$m" || { want+="$a"$'\n'; break; }
+		done
+	done <<<"$SINGLE"
 	got=$(tr -s ' \t' '\n\n' <"$f" | grep . | sort -u)
 	for a in $got; do
-		catalogue | jq -e --arg a "$a" 'any(.[]; .name == $a)' >/dev/null || { echo "residual.txt: \"$a\" is not an attack"; return 1; }
+		is_attack "$a" || { echo "residual.txt: \"$a\" is not an attack"; return 1; }
 		grep -qx "$a" <<<"$want" || { echo "residual.txt: $a is blocked by hardened.ini (sudo boxlab attack $a --config \$WORK/hardened.ini)"; return 1; }
 	done
 	for a in $want; do
