@@ -25,15 +25,26 @@ needs() { # needs M FUNCTION [ARG...]
 	"$@" >/dev/null 2>&1 || { echo "do step $m first"; return 1; }
 }
 
+# `boxlab inspect --json NAME`, once per check run: a check asks for a
+# container's status, pid and modules many times, and the dashboard runs
+# checks every few seconds.  Empty when there is no such container.
+_bx_cache=$(mktemp -d "${TMPDIR:-/tmp}/boxlab-check.XXXXXX")
+trap 'rm -rf "$_bx_cache"' EXIT
+inspect() {
+	local f="$_bx_cache/$1.json"
+	[ -e "$f" ] || bx inspect --json "$1" >"$f" 2>/dev/null || : >"$f"
+	cat "$f"
+}
+
 # The status of a container ("running", "exited", ...) or "absent".
 status_of() {
 	local s
-	s=$(bx inspect --json "$1" 2>/dev/null | jq -r .status 2>/dev/null)
+	s=$(inspect "$1" | jq -r .status 2>/dev/null)
 	echo "${s:-absent}"
 }
 
 # jq over `boxlab inspect --json NAME`: field NAME '.pid'
-field() { bx inspect --json "$1" 2>/dev/null | jq -r "$2"; }
+field() { inspect "$1" | jq -r "$2"; }
 
 # The container exists (any status); prints the hint to make it if not.
 exists() { # exists NAME HOW

@@ -1,14 +1,21 @@
 # Lesson 01: Processes and the pid namespace -- see README.md.
 . "$LESSON_DIR/../lib.sh"
 
-# Host pids of the processes in the container NAME's pid namespace.
+# Host pids of the container NAME's init and its descendants (every
+# process the container started; `boxlab exec` ones are not needed here).
 ns_pids() {
-	local init ns p
-	init=$(init_pid "$1")
-	[ -n "$init" ] && [ "$init" != null ] || return 0
-	ns=$(readlink "/proc/$init/ns/pid") || return 0
-	for p in /proc/[0-9]*; do
-		[ "$(readlink "$p/ns/pid" 2>/dev/null)" = "$ns" ] && echo "${p#/proc/}"
+	local todo p c
+	todo=$(init_pid "$1")
+	[ -n "$todo" ] && [ "$todo" != null ] || return 0
+	while [ -n "$todo" ]; do
+		set -- $todo
+		p=$1
+		shift
+		todo="$*"
+		echo "$p"
+		for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do
+			todo="$todo $c"
+		done
 	done
 }
 ppid_of() { awk '{ sub(/.*\) /, ""); print $2 }' "/proc/$1/stat" 2>/dev/null; }
