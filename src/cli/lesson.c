@@ -319,6 +319,12 @@ static int lesson_exec(int argc, char **argv)
 	if (nargs == 0 || (nargs == 2 && !show))
 		return bx_cli_usage_error(&bx_cmd_lesson, "lesson %s needs one lesson number (see 'boxlab lesson list')",
 					  action);
+	/* The checks read containers, cgroups and /proc of other users'
+	 * processes; start and reset make and remove them. */
+	if (!show && geteuid() != 0) {
+		fprintf(stderr, "boxlab: lesson %s needs root: sudo boxlab lesson %s %s\n", action, action, args[0]);
+		return 1;
+	}
 	struct bx_lesson l;
 	bx_err_t err = NULL;
 	if (bx_lesson_find(args[0], &l, &err) < 0)

@@ -35,6 +35,9 @@ static int lock_user(bool exclusive, bx_err_t *err)
 	if (bx_mkdir_p(dir, 0755, err) < 0)
 		return -1;
 	int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0 && errno == EACCES)
+		return bx_make_error(err, errno, "cannot record progress in %s", dir),
+		       bx_error_hint(err, "run it with sudo, as the lessons do");
 	if (fd < 0)
 		return bx_make_error(err, errno, "cannot open %s", lock);
 	if (flock(fd, exclusive ? LOCK_EX : LOCK_SH) < 0) {
@@ -157,12 +160,16 @@ int bx_lesson_progress_drop(const char *id, bx_err_t *err)
 	return update(NULL, id, do_drop, err);
 }
 
-/* Read under the shared lock; NULL with err, or the object. */
+/* Read under the shared lock; NULL with err, or the object.  Reading
+ * makes nothing: a student without sudo (`boxlab lesson list`) may read
+ * their progress but not create the dir; none yet is no progress. */
 static json_t *read_locked(bx_err_t *err)
 {
-	cleanup_close int fd = lock_user(false, err);
-	if (fd < 0)
-		return NULL;
+	cleanup_free char *dir = user_dir();
+	cleanup_free char *lock = xasprintf("%s/.lock", dir);
+	cleanup_close int fd = open(lock, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && flock(fd, LOCK_SH) < 0)
+		return bx_make_error(err, errno, "cannot lock %s", lock), NULL;
 	return load(err);
 }
 
