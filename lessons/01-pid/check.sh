@@ -72,7 +72,7 @@ trapped() {
 	[ "$(status_of "$LAB-trap")" = exited ] || { echo "$LAB-trap is $(status_of "$LAB-trap"): sudo boxlab stop \$LAB-trap"; return 1; }
 	events "$LAB-trap" '.[] | select(.phase == "stop")' | grep -q . ||
 		{ echo "$LAB-trap ended without 'boxlab stop': remove it and do step 5 again"; return 1; }
-	[ "$(field "$LAB-trap" .exit_code)" = 3 ] && bx logs "$LAB-trap" 2>/dev/null | grep -q 'got TERM' ||
+	[ "$(exit_code "$LAB-trap")" = 3 ] && bx logs "$LAB-trap" 2>/dev/null | grep -q 'got TERM' ||
 		{ echo "$LAB-trap did not run the trap (exit 3, 'got TERM'): remove it and start it with $how"; return 1; }
 	v=$(answer pid1-sigterm.txt) || { echo "$v"; return 1; }
 	[ "$v" = alive ] || { echo "pid1-sigterm.txt says '$v': try the unshare experiment again and look at ps -p"; return 1; }
