@@ -197,7 +197,10 @@ static int lesson_check(struct bx_lesson *l, bool porcelain)
 			s->hint = xasprintf("check.sh did not report on this step (exit %d)", code);
 		passed += s->ok;
 	}
-	if (bx_lesson_progress_checked(l, &err) < 0)
+	/* A check by hand makes the lesson current; the dashboard's
+	 * background checks (--porcelain) must not take that from a
+	 * `lesson start` of another one. */
+	if (bx_lesson_progress_checked(l, !porcelain, &err) < 0)
 		return bx_error_report(&err, 1);
 	if (porcelain) {
 		for (size_t i = 0; i < l->nsteps; i++) {

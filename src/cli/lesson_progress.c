@@ -132,6 +132,12 @@ static int do_checked(json_t *o, const struct bx_lesson *l, const char *id)
 	json_object_set_new(e, "passed", json_integer((json_int_t)passed));
 	json_object_set_new(e, "total", json_integer((json_int_t)l->nsteps));
 	json_object_set_new(e, "steps", steps);
+	return 0;
+}
+
+static int do_checked_current(json_t *o, const struct bx_lesson *l, const char *id)
+{
+	do_checked(o, l, id);
 	json_object_set_new(o, "current", json_string(l->id));
 	return 0;
 }
@@ -150,9 +156,9 @@ int bx_lesson_progress_started(const struct bx_lesson *l, bx_err_t *err)
 	return update(l, l->id, do_started, err);
 }
 
-int bx_lesson_progress_checked(const struct bx_lesson *l, bx_err_t *err)
+int bx_lesson_progress_checked(const struct bx_lesson *l, bool current, bx_err_t *err)
 {
-	return update(l, l->id, do_checked, err);
+	return update(l, l->id, current ? do_checked_current : do_checked, err);
 }
 
 int bx_lesson_progress_drop(const char *id, bx_err_t *err)

@@ -156,7 +156,10 @@ static void test_apply_output_and_progress(void **state)
 
 	assert_int_equal(bx_lesson_progress_current(cur, &err), 0);
 	assert_string_equal(cur, "");
-	assert_int_equal(bx_lesson_progress_checked(&l, &err), 0);
+	assert_int_equal(bx_lesson_progress_checked(&l, false, &err), 0);
+	assert_int_equal(bx_lesson_progress_current(cur, &err), 0);
+	assert_string_equal(cur, "");
+	assert_int_equal(bx_lesson_progress_checked(&l, true, &err), 0);
 	assert_int_equal(bx_lesson_progress_current(cur, &err), 0);
 	assert_string_equal(cur, "00");
 	assert_int_equal(bx_lesson_progress_get("00", &p, &err), 0);
