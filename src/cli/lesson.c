@@ -356,7 +356,8 @@ const struct bx_cmd bx_cmd_lesson = {
 		   "  reset NR          remove what the lesson and you made (containers $LAB-*, work dir,\n"
 		   "                    progress) to start over\n"
 		   "      --json        (list) as JSON\n"
-		   "      --porcelain   (check) one line a step: \"ok N title\" or \"fail N title -- hint\"\n"
+		   "      --porcelain   (check) one line a step: \"ok N title\" or \"fail N title -- hint\";\n"
+		   "                    recorded, but the current lesson stays (the dashboard uses it)\n"
 		   "\nNR is the lesson's number (0, 00 or 00-tour).  Progress is kept per user\n"
 		   "(SUDO_USER through sudo) in /var/lib/boxlab/lessons/USER/ ($BOXLAB_LESSON_STATE);\n"
 		   "lessons are found in $BOXLAB_LESSONS, or lessons/ next to the binary.\n",
