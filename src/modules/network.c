@@ -91,8 +91,15 @@ static void free_conf(void *p)
  * its cgroup module.  A later --no-network still wins. */
 static void bridge_on(struct bx_spec *s)
 {
+	if (conf_of(s) && conf_of(s)->net_off)
+		return; /* finalize refuses the contradiction */
 	s->modules[bx_module_index("net")] = true;
 	s->modules[bx_module_index("network")] = true;
+}
+
+void bx_network_set_off(struct bx_spec *s, const char *flag)
+{
+	conf_mut(s)->net_off = flag;
 }
 
 int bx_network_set_container(struct bx_spec *s, const char *name, bx_err_t *err)
@@ -603,6 +610,23 @@ out:
 	return ret;
 }
 
+/* --net=none, --net=host, --no-network or --isolation=none after -p
+ * would drop the ports silently: say which switch wins instead. */
+static int finalize(const struct bx_spec *s, bx_err_t *err)
+{
+	const struct bx_network_conf *c = conf_of(s);
+	if (!c || s->modules[bx_module_index("network")] || c->container)
+		return 0;
+	const char *what = c->nports ? "-p" : c->network ? "--network" : c->add_hosts ? "--add-host" : NULL;
+	if (!what)
+		return 0;
+	if (c->net_off)
+		return bx_usage_error(err, "%s needs a bridge, and %s has none: drop one of the two "
+				      "(--net=bridge is the default)", what, c->net_off);
+	return bx_usage_error(err, "%s needs the network module (a bridge), but a later --no-network or "
+			      "--isolation=none switched it off: drop one of the two", what);
+}
+
 static int prepare(struct bx_box *box, bx_err_t *err)
 {
 	const struct bx_network_conf *c = conf_of(box->spec);
@@ -809,6 +833,7 @@ const struct bx_module bx_module_network = {
 	.default_on = true,
 	.options = network_opts,
 	.free_conf = free_conf,
+	.finalize = finalize,
 	.probe = probe,
 	.prepare = prepare,
 	.parent_setup = parent_setup,
