@@ -35,6 +35,7 @@
  */
 #include "modules/module.h"
 #include "modules/netlink.h"
+#include "modules/cgroup.h"
 #include "modules/network.h"
 #include "core/proc.h"
 #include "core/state.h"
@@ -342,14 +343,11 @@ int bx_net_counters(const char *veth, struct bx_net_counters *c)
 	uint64_t *out[] = {&c->rx_bytes, &c->tx_bytes, &c->rx_packets, &c->tx_packets};
 	memset(c, 0, sizeof *c);
 	for (size_t i = 0; i < N_ELEMENTS(files); i++) {
-		char path[96], buf[32];
+		char path[96];
 		snprintf(path, sizeof path, "/sys/class/net/%s/statistics/%s", veth, files[i]);
-		cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-		ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
-		if (n <= 0)
+		/* kept open by samplers, like the cgroup files */
+		if (bx_cg_read_u64(path, out[i]) < 0)
 			return -1;
-		buf[n] = '\0';
-		*out[i] = strtoull(buf, NULL, 10);
 	}
 	return 0;
 }
