@@ -25,15 +25,43 @@ needs() { # needs M FUNCTION [ARG...]
 	"$@" >/dev/null 2>&1 || { echo "do step $m first"; return 1; }
 }
 
-# The status of a container ("running", "exited", ...) or "absent".
-status_of() {
-	local s
-	s=$(bx inspect --json "$1" 2>/dev/null | jq -r .status 2>/dev/null)
-	echo "${s:-absent}"
+# `boxlab inspect --json NAME`, once per check run: a check asks for a
+# container's status, pid and modules many times, and the dashboard runs
+# checks every few seconds.  jq costs far more than boxlab here (0.1-0.3 s
+# a start on a loaded machine), so the common fields are read out in one
+# jq call and kept as shell words.
+_bx_cache=$(mktemp -d "${TMPDIR:-/tmp}/boxlab-check.XXXXXX")
+trap 'rm -rf "$_bx_cache"' EXIT
+inspect() { # the JSON, empty when there is no such container
+	local f="$_bx_cache/$1.json"
+	[ -e "$f" ] || bx inspect --json "$1" >"$f" 2>/dev/null || : >"$f"
+	cat "$f"
+}
+# _facts NAME: sets status pid exit_code root_uid modules (absent: status=absent)
+_facts() {
+	local f="$_bx_cache/$1.facts"
+	if [ ! -e "$f" ]; then
+		inspect "$1" | jq -r '@sh "status=\(.status) pid=\(.pid) exit_code=\(.exit_code) root_uid=\(.root_uid) modules=\(.modules | join(" "))"' >"$f" 2>/dev/null
+		[ -s "$f" ] || echo "status=absent pid= exit_code= root_uid= modules=" >"$f"
+	fi
+	. "$f"
 }
 
-# jq over `boxlab inspect --json NAME`: field NAME '.pid'
-field() { bx inspect --json "$1" 2>/dev/null | jq -r "$2"; }
+# The status of a container ("running", "exited", ...) or "absent".
+status_of() { local status pid exit_code root_uid modules; _facts "$1"; echo "$status"; }
+# The host pid of its init, its exit code, the host uid of its root.
+init_pid() { local status pid exit_code root_uid modules; _facts "$1"; echo "$pid"; }
+exit_code() { local status pid exit_code root_uid modules; _facts "$1"; echo "$exit_code"; }
+root_uid() { local status pid exit_code root_uid modules; _facts "$1"; echo "$root_uid"; }
+# Is module M on in container NAME?
+module_on() {
+	local status pid exit_code root_uid modules
+	_facts "$1"
+	[[ " $modules " == *" $2 "* ]]
+}
+
+# jq over `boxlab inspect --json NAME`: field NAME '.spec["x"]'
+field() { inspect "$1" | jq -r "$2"; }
 
 # The container exists (any status); prints the hint to make it if not.
 exists() { # exists NAME HOW
@@ -51,9 +79,6 @@ running() { # running NAME HOW
 	return 1
 }
 
-# Is module M on in container NAME?
-module_on() { field "$1" '.modules[]' | grep -qx "$2"; }
-
 # The timeline as JSON lines: events NAME [jq filter]
 events() { bx events --json "$1" 2>/dev/null | jq -c "${2:-.[]}"; }
 
@@ -64,6 +89,3 @@ answer() { # answer FILE -> prints it; 1 with a hint when missing or empty
 	v=$(head -n1 "$f" | tr -d '[:space:]')
 	echo "$v"
 }
-
-# The host pid of pid 1 of a running container.
-init_pid() { field "$1" .pid; }

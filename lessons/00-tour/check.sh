@@ -30,7 +30,7 @@ nouts() {
 		echo "$LAB-nouts has the uts module on: 'sudo boxlab rm $LAB-nouts', then $how"
 		return 1
 	fi
-	[ "$(status_of "$LAB-nouts")" = exited ] && [ "$(field "$LAB-nouts" .exit_code)" = 0 ] ||
+	[ "$(status_of "$LAB-nouts")" = exited ] && [ "$(exit_code "$LAB-nouts")" = 0 ] ||
 		{ echo "$LAB-nouts has not exited with 0: run it with the command 'hostname' ($how)"; return 1; }
 	[ "$(bx logs "$LAB-nouts" 2>/dev/null | tr -d '\r' | tail -n1)" = "$(hostname)" ] ||
 		{ echo "$LAB-nouts did not print the host's name: run it with the command 'hostname' ($how)"; return 1; }

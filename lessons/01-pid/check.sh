@@ -1,14 +1,21 @@
 # Lesson 01: Processes and the pid namespace -- see README.md.
 . "$LESSON_DIR/../lib.sh"
 
-# Host pids of the processes in the container NAME's pid namespace.
+# Host pids of the container NAME's init and its descendants (every
+# process the container started; `boxlab exec` ones are not needed here).
 ns_pids() {
-	local init ns p
-	init=$(init_pid "$1")
-	[ -n "$init" ] && [ "$init" != null ] || return 0
-	ns=$(readlink "/proc/$init/ns/pid") || return 0
-	for p in /proc/[0-9]*; do
-		[ "$(readlink "$p/ns/pid" 2>/dev/null)" = "$ns" ] && echo "${p#/proc/}"
+	local todo p c
+	todo=$(init_pid "$1")
+	[ -n "$todo" ] && [ "$todo" != null ] || return 0
+	while [ -n "$todo" ]; do
+		set -- $todo
+		p=$1
+		shift
+		todo="$*"
+		echo "$p"
+		for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do
+			todo="$todo $c"
+		done
 	done
 }
 ppid_of() { awk '{ sub(/.*\) /, ""); print $2 }' "/proc/$1/stat" 2>/dev/null; }
@@ -65,7 +72,7 @@ trapped() {
 	[ "$(status_of "$LAB-trap")" = exited ] || { echo "$LAB-trap is $(status_of "$LAB-trap"): sudo boxlab stop \$LAB-trap"; return 1; }
 	events "$LAB-trap" '.[] | select(.phase == "stop")' | grep -q . ||
 		{ echo "$LAB-trap ended without 'boxlab stop': remove it and do step 5 again"; return 1; }
-	[ "$(field "$LAB-trap" .exit_code)" = 3 ] && bx logs "$LAB-trap" 2>/dev/null | grep -q 'got TERM' ||
+	[ "$(exit_code "$LAB-trap")" = 3 ] && bx logs "$LAB-trap" 2>/dev/null | grep -q 'got TERM' ||
 		{ echo "$LAB-trap did not run the trap (exit 3, 'got TERM'): remove it and start it with $how"; return 1; }
 	v=$(answer pid1-sigterm.txt) || { echo "$v"; return 1; }
 	[ "$v" = alive ] || { echo "pid1-sigterm.txt says '$v': try the unshare experiment again and look at ps -p"; return 1; }

@@ -13,7 +13,7 @@ unshared() {
 	root_with_map unshare.txt "unshare --user --map-root-user sh -c 'id; cat /proc/self/uid_map' > \$WORK/unshare.txt"
 }
 
-root_uid() {
+root_map() {
 	local v want
 	running "$LAB-user" "sudo boxlab run -d --name \$LAB-user busybox sleep 1000" || return 1
 	v=$(answer root-uid.txt) || { echo "$v"; return 1; }
@@ -26,10 +26,10 @@ written() {
 	local f="$LESSON_WORK/shared/from-container" st
 	exists "$LAB-write" "$how" || return 1
 	st=$(status_of "$LAB-write")
-	[ "$st" = exited ] && [ "$(field "$LAB-write" .exit_code)" = 0 ] ||
+	[ "$st" = exited ] && [ "$(exit_code "$LAB-write")" = 0 ] ||
 		{ echo "$LAB-write did not exit 0 (touch failed?): chown the dir to container root's uid, 'sudo boxlab rm \$LAB-write', run it again"; return 1; }
 	[ -e "$f" ] || { echo "no \$WORK/shared/from-container: mount \$WORK/shared at /shared ($how)"; return 1; }
-	[ "$(stat -c %u "$f")" = "$(field "$LAB-write" .root_uid)" ] ||
+	[ "$(stat -c %u "$f")" = "$(root_uid "$LAB-write")" ] ||
 		{ echo "from-container is owned by uid $(stat -c %u "$f"), not by $LAB-write's root: was it made by the container?"; return 1; }
 }
 
@@ -46,7 +46,7 @@ by_hand() {
 }
 
 step 1 "Root in a user namespace" unshared
-step 2 "boxlab's id map" root_uid
+step 2 "boxlab's id map" root_map
 step 3 "Files across the map" written
 step 4 "Without the user namespace" nouser
 step 5 "Write an id map by hand" by_hand

@@ -16,7 +16,7 @@ cable() {
 	reaches "$LAB-a" 192.168.250.2 || { echo "$LAB-a does not reach 192.168.250.2: are both veth0 ends up (ip -n \$LAB-a link)?"; return 1; }
 }
 
-bridge() {
+bridged() {
 	local ports
 	netns "$LAB-b" && netns "$LAB-c" || return 1
 	ip -n "$LAB-b" -d -o link show br0 2>/dev/null | grep -q ' bridge ' || { echo "no bridge br0 in $LAB-b: sudo ip -n \$LAB-b link add br0 type bridge"; return 1; }
@@ -40,13 +40,13 @@ client() {
 	local how="sudo boxlab run --name \$LAB-client busybox wget -qO- http://ADDRESS:8080/"
 	needs 4 exists "$LAB-web" || return 1
 	exists "$LAB-client" "$how (ADDRESS: $LAB-web's, from 'boxlab network inspect boxlab')" || return 1
-	[ "$(status_of "$LAB-client")" = exited ] && [ "$(field "$LAB-client" .exit_code)" = 0 ] ||
+	[ "$(status_of "$LAB-client")" = exited ] && [ "$(exit_code "$LAB-client")" = 0 ] ||
 		{ echo "$LAB-client did not exit 0: is the address $LAB-web's? sudo boxlab rm -f \$LAB-client and try again"; return 1; }
 	bx logs "$LAB-client" 2>/dev/null | grep -qx "$LAB-web" || { echo "$LAB-client did not print $LAB-web's page: $how"; return 1; }
 }
 
 step 1 "An empty network namespace" lo_up
 step 2 "A cable between two namespaces" cable
-step 3 "A bridge" bridge
+step 3 "A bridge" bridged
 step 4 "boxlab's bridge" veth
 step 5 "Container to container" client

@@ -197,7 +197,10 @@ static int lesson_check(struct bx_lesson *l, bool porcelain)
 			s->hint = xasprintf("check.sh did not report on this step (exit %d)", code);
 		passed += s->ok;
 	}
-	if (bx_lesson_progress_checked(l, &err) < 0)
+	/* A check by hand makes the lesson current; the dashboard's
+	 * background checks (--porcelain) must not take that from a
+	 * `lesson start` of another one. */
+	if (bx_lesson_progress_checked(l, !porcelain, &err) < 0)
 		return bx_error_report(&err, 1);
 	if (porcelain) {
 		for (size_t i = 0; i < l->nsteps; i++) {
@@ -319,6 +322,12 @@ static int lesson_exec(int argc, char **argv)
 	if (nargs == 0 || (nargs == 2 && !show))
 		return bx_cli_usage_error(&bx_cmd_lesson, "lesson %s needs one lesson number (see 'boxlab lesson list')",
 					  action);
+	/* The checks read containers, cgroups and /proc of other users'
+	 * processes; start and reset make and remove them. */
+	if (!show && geteuid() != 0) {
+		fprintf(stderr, "boxlab: lesson %s needs root: sudo boxlab lesson %s %s\n", action, action, args[0]);
+		return 1;
+	}
 	struct bx_lesson l;
 	bx_err_t err = NULL;
 	if (bx_lesson_find(args[0], &l, &err) < 0)
@@ -347,7 +356,8 @@ const struct bx_cmd bx_cmd_lesson = {
 		   "  reset NR          remove what the lesson and you made (containers $LAB-*, work dir,\n"
 		   "                    progress) to start over\n"
 		   "      --json        (list) as JSON\n"
-		   "      --porcelain   (check) one line a step: \"ok N title\" or \"fail N title -- hint\"\n"
+		   "      --porcelain   (check) one line a step: \"ok N title\" or \"fail N title -- hint\";\n"
+		   "                    recorded, but the current lesson stays (the dashboard uses it)\n"
 		   "\nNR is the lesson's number (0, 00 or 00-tour).  Progress is kept per user\n"
 		   "(SUDO_USER through sudo) in /var/lib/boxlab/lessons/USER/ ($BOXLAB_LESSON_STATE);\n"
 		   "lessons are found in $BOXLAB_LESSONS, or lessons/ next to the binary.\n",

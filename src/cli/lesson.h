@@ -72,8 +72,9 @@ struct bx_lesson_progress {
 	size_t nsteps;
 };
 int bx_lesson_progress_get(const char *id, struct bx_lesson_progress *p, bx_err_t *err);
-/* Record a check's result (l's steps) or a start; current becomes id. */
-int bx_lesson_progress_checked(const struct bx_lesson *l, bx_err_t *err);
+/* Record a check's result (l's steps) or a start; a start, and a check
+ * with current, make l the current lesson. */
+int bx_lesson_progress_checked(const struct bx_lesson *l, bool current, bx_err_t *err);
 int bx_lesson_progress_started(const struct bx_lesson *l, bx_err_t *err);
 int bx_lesson_progress_drop(const char *id, bx_err_t *err);
 /* The lesson the user started or checked last, "" if none. */

@@ -208,7 +208,9 @@ char *bx_lesson_step_text(const struct bx_lesson *l, int n)
 	if (!text)
 		return NULL;
 	snprintf(head, sizeof head, "\n### %d.", n);
-	char *s = strstr(text, head);
+	/* Only under "## Steps", as parse_readme reads them. */
+	char *steps = strstr(text, "\n## Steps");
+	char *s = steps ? strstr(steps, head) : NULL;
 	if (!s)
 		return NULL;
 	s++;

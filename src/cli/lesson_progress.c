@@ -35,6 +35,9 @@ static int lock_user(bool exclusive, bx_err_t *err)
 	if (bx_mkdir_p(dir, 0755, err) < 0)
 		return -1;
 	int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0 && errno == EACCES)
+		return bx_make_error(err, errno, "cannot record progress in %s", dir),
+		       bx_error_hint(err, "run it with sudo, as the lessons do");
 	if (fd < 0)
 		return bx_make_error(err, errno, "cannot open %s", lock);
 	if (flock(fd, exclusive ? LOCK_EX : LOCK_SH) < 0) {
@@ -129,6 +132,12 @@ static int do_checked(json_t *o, const struct bx_lesson *l, const char *id)
 	json_object_set_new(e, "passed", json_integer((json_int_t)passed));
 	json_object_set_new(e, "total", json_integer((json_int_t)l->nsteps));
 	json_object_set_new(e, "steps", steps);
+	return 0;
+}
+
+static int do_checked_current(json_t *o, const struct bx_lesson *l, const char *id)
+{
+	do_checked(o, l, id);
 	json_object_set_new(o, "current", json_string(l->id));
 	return 0;
 }
@@ -147,9 +156,9 @@ int bx_lesson_progress_started(const struct bx_lesson *l, bx_err_t *err)
 	return update(l, l->id, do_started, err);
 }
 
-int bx_lesson_progress_checked(const struct bx_lesson *l, bx_err_t *err)
+int bx_lesson_progress_checked(const struct bx_lesson *l, bool current, bx_err_t *err)
 {
-	return update(l, l->id, do_checked, err);
+	return update(l, l->id, current ? do_checked_current : do_checked, err);
 }
 
 int bx_lesson_progress_drop(const char *id, bx_err_t *err)
@@ -157,12 +166,16 @@ int bx_lesson_progress_drop(const char *id, bx_err_t *err)
 	return update(NULL, id, do_drop, err);
 }
 
-/* Read under the shared lock; NULL with err, or the object. */
+/* Read under the shared lock; NULL with err, or the object.  Reading
+ * makes nothing: a student without sudo (`boxlab lesson list`) may read
+ * their progress but not create the dir; none yet is no progress. */
 static json_t *read_locked(bx_err_t *err)
 {
-	cleanup_close int fd = lock_user(false, err);
-	if (fd < 0)
-		return NULL;
+	cleanup_free char *dir = user_dir();
+	cleanup_free char *lock = xasprintf("%s/.lock", dir);
+	cleanup_close int fd = open(lock, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && flock(fd, LOCK_SH) < 0)
+		return bx_make_error(err, errno, "cannot lock %s", lock), NULL;
 	return load(err);
 }
 

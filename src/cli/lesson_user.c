@@ -14,7 +14,9 @@
 #include <unistd.h>
 
 /* Lower case, and only what a container name allows ([a-z0-9_.-],
- * starting with a letter or digit), at most 40 characters. */
+ * starting with a letter or digit), at most 40 characters; '-' becomes
+ * '_', so that "<user>-NN-" (what `lesson reset` removes) of user
+ * "alice" can never be the start of user "alice-00"'s names. */
 static void sanitize(char *dst, size_t size, const char *src)
 {
 	size_t j = 0;
@@ -22,7 +24,7 @@ static void sanitize(char *dst, size_t size, const char *src)
 		char c = src[i];
 		if (c >= 'A' && c <= 'Z')
 			c = (char)(c - 'A' + 'a');
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-'))
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.'))
 			c = '_';
 		if (j == 0 && !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
 			dst[j++] = 'u';

@@ -28,6 +28,7 @@ struct lesson_panel {
 	struct bxui_panel super;
 	struct bx_lesson l;
 	bool have;        /* l is loaded */
+	bool pinned;      /* chosen with < >: do not follow the current lesson */
 	char error[256];  /* why not */
 	size_t cur;       /* the selected step */
 	pid_t pid;        /* the running check, or 0 */
@@ -210,12 +211,28 @@ static void lesson_draw(struct bxui_panel *p)
 		bxui_put(s, y++, 1, p->w - 2, !strncmp(line, "    ", 4) ? BXUI_C_FKEY : BXUI_C_NORMAL, line);
 }
 
+/* The student started another lesson in their shell: follow it. */
+static void follow_current(struct lesson_panel *lp)
+{
+	char cur[3] = "";
+	bx_err_t err = NULL;
+	if (lp->pinned || bx_lesson_progress_current(cur, &err) < 0) {
+		bx_error_release(&err);
+		return;
+	}
+	if (cur[0] && (!lp->have || strcmp(cur, lp->l.id)))
+		load(lp, cur);
+}
+
 static void lesson_on_sample(struct bxui_panel *p)
 {
 	struct lesson_panel *lp = (struct lesson_panel *)p;
 	poll_check(lp);
-	if (lp->have && lp->pid <= 0 && bx_now_us() >= lp->next_us)
-		start_check(lp);
+	if (lp->pid <= 0 && bx_now_us() >= lp->next_us) {
+		follow_current(lp);
+		if (lp->have)
+			start_check(lp);
+	}
 }
 
 /* Lesson NR+delta among those there are. */
@@ -234,6 +251,7 @@ static void switch_lesson(struct lesson_panel *lp, int delta)
 			memcpy(id, v[i + delta].id, 3);
 			stop_check(lp);
 			load(lp, id);
+			lp->pinned = true;
 			break;
 		}
 	bx_lesson_list_free(v, n);

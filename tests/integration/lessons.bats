@@ -62,7 +62,7 @@ passes() {
 	! grep -q '✗' <<<"$output"
 }
 
-@test "lesson list: every lesson with its title and step count; --json" {
+@test "lesson list, show and bad input: titles, step counts, --json; usage errors list the lessons" {
 	run bx lesson list
 	[ "$status" -eq 0 ]
 	[[ "${lines[0]}" == "NR  TITLE"*"PASSED"*"CHECKED" ]]
@@ -71,9 +71,7 @@ passes() {
 	run bx lesson list --json
 	[ "$status" -eq 0 ]
 	[ "$(jq -r '.[0] | "\(.lesson) \(.dir) \(.steps) \(.passed) \(.checked)"' <<<"$output")" = "00 00-tour 5 0 null" ]
-}
-
-@test "lesson: a bad number, action or flag is a usage error listing what there is" {
+	# Bad input: a usage error that lists what there is.
 	run bx lesson check 99
 	[ "$status" -eq 2 ]
 	[[ "$output" == 'boxlab: no lesson "99" (lessons: 00-tour'*"; see 'boxlab lesson list')" ]]
@@ -93,7 +91,8 @@ passes() {
 	[[ "$output" == *"BOXLAB_LESSONS=/nonexistent is not a directory"* ]]
 }
 
-@test "lesson start prints the names and step 1; show prints one step" {
+@test "lesson start prints the names and step 1 and gives the work dir to SUDO_USER's account" {
+	local user uid
 	run bx lesson start 0
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"Lesson 00: A tour of boxlab (5 steps)"* ]]
@@ -106,6 +105,13 @@ passes() {
 	[[ "$output" != *"### 4."* ]]
 	run bx lesson list
 	[[ "$output" == *"00  A tour of boxlab"*"<- current"* ]]
+	# A real account gets its work dir; progress stays root's.
+	read -r user uid < <(awk -F: '$3 >= 1000 && $3 < 60000 { print $1, $3; exit }' /etc/passwd)
+	[ -n "$user" ] || skip "no regular user account on this machine to check the owner with"
+	SUDO_USER=$user run bx lesson start 00
+	[ "$status" -eq 0 ]
+	[ "$(stat -c %u "$BOXLAB_LESSON_STATE/$user/00")" = "$uid" ]
+	[ "$(stat -c %u "$BOXLAB_LESSON_STATE/$user/progress.json")" = 0 ]
 }
 
 @test "lesson progress is per user: two SUDO_USERs do not mix; reset clears one" {
@@ -127,6 +133,21 @@ passes() {
 	[ "$(bx lesson list --json | jq -r '.[0].checked')" = null ]
 	[ "$(SUDO_USER=ltb bx lesson list --json | jq -r '.[0].checked')" != null ]
 	[ "$(bx ps -a --json | jq -r '.[].name' | grep -c '^lta-00-' || true)" = 0 ]
+}
+
+@test "lesson check: a wrong answer gets its own hint; parallel checks keep progress.json whole" {
+	lessons_used=00
+	bx lesson start 00 >/dev/null
+	bx run -d --name lta-00-web busybox httpd -f -p 8080
+	echo 1 > "$BOXLAB_LESSON_STATE/lta/00/host-pid.txt"
+	run bx lesson check 00
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"✓ 1. Start a web server in a container"* || "$output" == *"ok 1. Start a web"* ]]
+	[[ "$output" == *"host-pid.txt says '1', not the host pid of lta-00-web's pid 1"* ]]
+	[[ "$output" == *"1/5 steps passed.  Next: step 2 ('boxlab lesson show 00 2')."* ]]
+	for i in 1 2 3 4; do bx lesson check --porcelain 00 >/dev/null & done
+	wait
+	[ "$(jq -r '.lessons["00"].passed' "$BOXLAB_LESSON_STATE/lta/progress.json")" = 1 ]
 }
 
 @test "lesson 00: an empty attempt fails with hints; the solution passes" {
