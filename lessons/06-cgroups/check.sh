@@ -49,7 +49,7 @@ hog() {
 	[ "$(status_of "$LAB-hog")" = exited ] || { echo "$LAB-hog is $(status_of "$LAB-hog"): wait for it to end"; return 1; }
 	[ "$(field "$LAB-hog" .oom_killed)" = true ] ||
 		{ echo "the OOM killer took nothing of $LAB-hog (limit too high, or the hog too small?): 'sudo boxlab rm $LAB-hog', then $how"; return 1; }
-	[ "$(field "$LAB-hog" .exit_code)" = 137 ] || { echo "$LAB-hog exited with $(field "$LAB-hog" .exit_code), not 137: was dd itself the one killed?"; return 1; }
+	[ "$(exit_code "$LAB-hog")" = 137 ] || { echo "$LAB-hog exited with $(exit_code "$LAB-hog"), not 137: was dd itself the one killed?"; return 1; }
 	[ -n "$(events "$LAB-hog" '.[] | select(.module == "memory" and .phase == "oom")')" ] ||
 		{ echo "no 'memory oom' event on the timeline of $LAB-hog"; return 1; }
 }

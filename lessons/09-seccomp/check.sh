@@ -7,11 +7,14 @@ denied() { # denied NAME SYSCALL [ERRNO]
 		and (.message | startswith(\"$2 by \")) and (.message | endswith(\"${3:-}\")))")" ]
 }
 
-# Did NAME run under the profile FILE (the path it was given)?
-uses() { # uses NAME FILE
+# NAME exists and ran under the profile FILE (the path it was given).
+made_under() { # made_under NAME FILE HOW
 	local p
+	exists "$1" "$3" || return 1
 	p=$(field "$1" '.spec["security.seccomp"]')
-	[ -n "$p" ] && [ "$(realpath -m "$p")" = "$(realpath -m "$2")" ]
+	[ -n "$p" ] && [ "$(realpath -m "$p")" = "$(realpath -m "$2")" ] && return 0
+	echo "$1 did not run under \$WORK/${2##*/}: 'sudo boxlab rm $1', then $3"
+	return 1
 }
 
 default_denied() {
@@ -51,10 +54,9 @@ generated() {
 confined() {
 	local how="sudo boxlab run --name \$LAB-confined --seccomp \$WORK/chmod.json busybox sh -c 'touch /tmp/f; chmod 600 /tmp/f; ls -l /tmp/f'"
 	needs 3 generated || return 1
-	exists "$LAB-confined" "$how" || return 1
-	uses "$LAB-confined" "$PROFILE" || { echo "$LAB-confined did not run under \$WORK/chmod.json: 'sudo boxlab rm $LAB-confined', then $how"; return 1; }
-	[ "$(field "$LAB-confined" .exit_code)" = 0 ] ||
-		{ echo "$LAB-confined exited with $(field "$LAB-confined" .exit_code): see 'sudo boxlab events $LAB-confined | grep denied'"; return 1; }
+	made_under "$LAB-confined" "$PROFILE" "$how" || return 1
+	[ "$(exit_code "$LAB-confined")" = 0 ] ||
+		{ echo "$LAB-confined exited with $(exit_code "$LAB-confined"): see 'sudo boxlab events $LAB-confined | grep denied'"; return 1; }
 	bx logs "$LAB-confined" 2>/dev/null | grep -q '^-rw------- ' && return 0
 	echo "$LAB-confined did not list /tmp/f with mode -rw-------: run the same script as in step 2 ($how)"
 	return 1
@@ -63,8 +65,7 @@ confined() {
 mkdir_denied() {
 	local how="sudo boxlab run --name \$LAB-mkdir --seccomp \$WORK/chmod.json busybox mkdir /tmp/d"
 	needs 3 generated || return 1
-	exists "$LAB-mkdir" "$how" || return 1
-	uses "$LAB-mkdir" "$PROFILE" || { echo "$LAB-mkdir did not run under \$WORK/chmod.json: 'sudo boxlab rm $LAB-mkdir', then $how"; return 1; }
+	made_under "$LAB-mkdir" "$PROFILE" "$how" || return 1
 	denied "$LAB-mkdir" mkdir && return 0
 	echo "seccomp denied no mkdir of $LAB-mkdir: run 'mkdir /tmp/d' in it ($how)"
 	return 1
@@ -77,8 +78,7 @@ byhand() {
 	[ "$(jq -r .defaultAction "$f")" = SCMP_ACT_ALLOW ] || { echo "nochmod.json should allow every call by default (defaultAction SCMP_ACT_ALLOW)"; return 1; }
 	jq -e '[.syscalls[] | select(.action == "SCMP_ACT_ERRNO" and .errnoRet == 13) | .names[]] | index("chmod")' "$f" >/dev/null ||
 		{ echo "nochmod.json has no rule answering chmod with SCMP_ACT_ERRNO and errnoRet 13"; return 1; }
-	exists "$LAB-nochmod" "$how" || return 1
-	uses "$LAB-nochmod" "$f" || { echo "$LAB-nochmod did not run under \$WORK/nochmod.json: 'sudo boxlab rm $LAB-nochmod', then $how"; return 1; }
+	made_under "$LAB-nochmod" "$f" "$how" || return 1
 	denied "$LAB-nochmod" chmod EACCES && return 0
 	echo "seccomp denied no chmod of $LAB-nochmod with EACCES: $how"
 	return 1

@@ -5,62 +5,8 @@
 # Students are "lta" and "ltb" (SUDO_USER), so container names start
 # with lta-/ltb- and do not meet other tests' cgroups.
 
-load helpers
-
-eval "$(declare -f setup | sed '1s/^setup/bx_setup/')"
-eval "$(declare -f teardown | sed '1s/^teardown/bx_teardown/')"
-setup() {
-	bx_setup
-	export BOXLAB_LESSON_STATE SUDO_USER=lta
-	BOXLAB_LESSON_STATE=$(mktemp -d /tmp/boxlab-lessons.XXXXXX)
-	export BOXLAB_LESSONS="$BATS_TEST_DIRNAME/../../lessons"
-}
-teardown() {
-	local l
-	# reset.sh removes what a lesson made outside boxlab (a netns, a veth).
-	for l in ${lessons_used:-}; do
-		SUDO_USER=lta timeout 60 "$BOXLAB" lesson reset "$l" >/dev/null 2>&1 || true
-	done
-	bx_teardown
-	rm -rf "$BOXLAB_LESSON_STATE"
-}
-
-# Run the scripted solution of lesson NN as student lta does it.
-solve() {
-	local nn=$1
-	lessons_used="${lessons_used:-} $nn"
-	bx lesson start "$nn" >/dev/null
-	BOXLAB="$BOXLAB" LAB="lta-$nn" WORK="$BOXLAB_LESSON_STATE/lta/$nn" \
-		timeout 120 bash "$BATS_TEST_DIRNAME/../lessons/$nn-solution.sh"
-}
-
-# empty_attempt NN HINT1 HINT2 ...: the check fails every step, step i
-# with a hint that contains HINTi (fixed strings).
-empty_attempt() {
-	local nn=$1 i=1 line
-	shift
-	lessons_used="${lessons_used:-} $nn"
-	bx lesson start "$nn" >/dev/null
-	run bx lesson check --porcelain "$nn"
-	echo "$output"
-	[ "$status" -eq 1 ]
-	[ "${#lines[@]}" -eq $# ]
-	for hint in "$@"; do
-		line=${lines[i - 1]}
-		[[ "$line" == "fail $i "* ]] || { echo "step $i: not a failure: $line"; return 1; }
-		[[ "${line#* -- }" == *"$hint"* ]] || { echo "step $i: hint lacks '$hint': $line"; return 1; }
-		i=$((i + 1))
-	done
-}
-
-# The check passes every step and says so.
-passes() {
-	run bx lesson check "$1"
-	echo "$output"
-	[ "$status" -eq 0 ]
-	[[ "$output" == *"steps passed: lesson $1 done."* ]]
-	! grep -q '✗' <<<"$output"
-}
+STUDENT=lta
+load lesson_helpers
 
 @test "lesson list, show and bad input: titles, step counts, --json; usage errors list the lessons" {
 	run bx lesson list

@@ -6,7 +6,8 @@
 # cgroup is named lsb-NN-...; images, checkpoints and lesson state live
 # in a scratch BOXLAB_LIB_DIR for this file.
 
-load helpers
+STUDENT=lsb
+load lesson_helpers
 
 setup_file() {
 	[ "$(id -u)" -eq 0 ] || return 0
@@ -24,73 +25,7 @@ teardown_file() {
 	rm -rf "$BOXLAB_LIB_DIR"
 }
 
-eval "$(declare -f setup | sed '1s/^setup/bx_setup/')"
-eval "$(declare -f teardown | sed '1s/^teardown/bx_teardown/')"
-setup() {
-	bx_setup
-	export BOXLAB_LESSON_STATE SUDO_USER=lsb
-	BOXLAB_LESSON_STATE=$(mktemp -d /tmp/boxlab-lsb-state.XXXXXX)
-	export BOXLAB_LESSONS="$BATS_TEST_DIRNAME/../../lessons"
-}
-
-# lesson reset runs reset.sh (cgroups, mounts, images, processes the
-# lab made outside boxlab) and removes the lsb-NN-* containers; the
-# leak checks of helpers.bash then prove nothing is left.
-teardown() {
-	local l ret=0
-	for l in ${lessons_used:-}; do
-		timeout 60 "$BOXLAB" lesson reset "$l" >/dev/null 2>&1 || ret=1
-		left=$(ls -d /sys/fs/cgroup/*/boxlab/lsb-"$l"-* /sys/fs/cgroup/boxlab/lsb-"$l"-* 2>/dev/null || true)
-		[ -z "$left" ] || { echo "lesson $l left cgroups: $left" >&2; ret=1; }
-	done
-	bx_teardown || ret=1
-	rm -rf "$BOXLAB_LESSON_STATE"
-	return $ret
-}
-
-lesson() { # lesson NN: start it, and remember to reset it
-	lessons_used="${lessons_used:-} $1"
-	bx lesson start "$1" >/dev/null
-}
-
-# The scripted solution of lesson NN, as student lsb types it.
-solve() {
-	BOXLAB="$BOXLAB" LAB="lsb-$1" WORK="$BOXLAB_LESSON_STATE/lsb/$1" \
-		BX_TIMEOUT=150 timeout 150 bash "$BATS_TEST_DIRNAME/../lessons/$1-solution.sh"
-}
-
-# empty_attempt NN HINT1 HINT2 ...: every step fails, step i with a hint
-# that contains HINTi (fixed strings).
-empty_attempt() {
-	local nn=$1 i=1 line
-	shift
-	run bx lesson check --porcelain "$nn"
-	echo "$output"
-	[ "$status" -eq 1 ]
-	[ "${#lines[@]}" -eq $# ]
-	for hint in "$@"; do
-		line=${lines[i - 1]}
-		[[ "$line" == "fail $i "* ]] || { echo "step $i: not a failure: $line"; return 1; }
-		[[ "${line#* -- }" == *"$hint"* ]] || { echo "step $i: hint lacks '$hint': $line"; return 1; }
-		i=$((i + 1))
-	done
-}
-
-# Every step passes.
-passes() {
-	run bx lesson check "$1"
-	echo "$output"
-	[ "$status" -eq 0 ]
-	[[ "$output" == *"steps passed: lesson $1 done."* ]]
-}
-
-# The porcelain check again, after the test spoiled some answers; then
-# step_line N is step N's line of it.
-recheck() { checked=$(bx lesson check --porcelain "$1") || true; }
-step_line() { grep "^[a-z]* $1 " <<<"$checked"; }
-
 @test "lesson 06 cgroups: an empty attempt fails with hints; the solution passes" {
-	lesson 06
 	empty_attempt 06 'write your answer to $WORK/mode.txt' 'no container lsb-06-mem yet: sudo boxlab run -d' \
 		'no container lsb-06-hog yet' 'no container lsb-06-cpu yet' 'no container lsb-06-forks yet' \
 		'no cgroup /sys/fs/cgroup/' 'write the six pairs'
@@ -106,7 +41,6 @@ step_line() { grep "^[a-z]* $1 " <<<"$checked"; }
 }
 
 @test "lesson 07 overlayfs: an empty attempt fails with hints; the solution passes; reset unmounts and removes the images" {
-	lesson 07
 	empty_attempt 07 'make $WORK/ovl/{lower,upper,work,merged}' 'no container lsb-07-cow yet' 'do step 2 first' \
 		'no image lsb-07-img yet' 'do step 4 first' 'do step 4 first'
 	solve 07
@@ -124,7 +58,6 @@ step_line() { grep "^[a-z]* $1 " <<<"$checked"; }
 }
 
 @test "lesson 08 capabilities: an empty attempt fails with hints; the solution passes" {
-	lesson 08
 	empty_attempt 08 'no container lsb-08-default yet' 'no container lsb-08-full yet' 'no container lsb-08-web yet' \
 		'no container lsb-08-nobind yet' 'run: sudo capsh --drop=cap_chown' 'do step 3 first'
 	solve 08
@@ -136,7 +69,6 @@ step_line() { grep "^[a-z]* $1 " <<<"$checked"; }
 }
 
 @test "lesson 09 seccomp: an empty attempt fails with hints; the solution passes" {
-	lesson 09
 	empty_attempt 09 'no container lsb-09-denied yet' 'no trace $WORK/chmod.trace yet' 'do step 2 first' \
 		'do step 3 first' 'do step 3 first' 'write your profile to $WORK/nochmod.json'
 	solve 09
@@ -149,7 +81,6 @@ step_line() { grep "^[a-z]* $1 " <<<"$checked"; }
 
 @test "lesson 10 checkpoint: an empty attempt fails with hints; the solution passes; reset stops the hand-made counter" {
 	[ "$(bx check --json | jq -r .criu.works)" = true ] || skip "no working CRIU here (make deps builds one)"
-	lesson 10
 	empty_attempt 10 'no container lsb-10-count yet' 'do step 1 first' 'do step 2 first' 'do step 1 first' \
 		'no CRIU images in $WORK/plain/img yet' 'no container lsb-10-tcp yet'
 	solve 10
@@ -163,7 +94,7 @@ step_line() { grep "^[a-z]* $1 " <<<"$checked"; }
 }
 
 @test "lesson 11 escape lab: an empty attempt fails with hints; the solution passes, proven by attacking again" {
-	lesson 11
+	lesson_start 11
 	[ -s "$BOXLAB_LESSON_STATE/lsb/11/legacy.ini" ] # start.sh handed out the legacy config
 	empty_attempt 11 'sudo boxlab attack kill-host --isolation=none --json' 'write an attack and its smallest escaping set' \
 		'write $WORK/hardened.ini' 'do step 3 first'
@@ -178,7 +109,7 @@ step_line() { grep "^[a-z]* $1 " <<<"$checked"; }
 }
 
 @test "lesson 12 capstone: an empty attempt fails with hints; the skeleton builds; the rlimit module passes every step" {
-	lesson 12
+	lesson_start 12
 	w="$BOXLAB_LESSON_STATE/lsb/12"
 	[ -x "$w/build" ] && [ -s "$w/skeleton.c" ]
 	empty_attempt 12 'no module in $WORK/module yet: cp $WORK/skeleton.c' 'do step 1 first' 'do step 1 first' \
