@@ -23,6 +23,9 @@ die() { echo "build: $*" >&2; exit 1; }
 [ -f "$src/src/modules/registry.c" ] && [ -f "$src/Makefile" ] ||
 	die "the capstone needs boxlab's source tree next to the lessons ($src has no src/modules/registry.c)"
 ls "$work"/module/*.c >/dev/null 2>&1 || die "no module in \$WORK/module yet: cp \$WORK/skeleton.c \$WORK/module/rlimit.c"
+for f in "$work"/module/*; do
+	[ ! -e "$src/src/modules/${f##*/}" ] || die "\$WORK/module/${f##*/} has the name of one of boxlab's own files: rename it"
+done
 syms=$(cat "$work"/module/*.c | grep -oE 'const struct bx_module bx_module_[a-z0-9_]+ *=' | sed -E 's/.*bx_module_([a-z0-9_]+).*/\1/' | sort -u)
 [ -n "$syms" ] || die "no 'const struct bx_module bx_module_NAME = {...}' in \$WORK/module/*.c"
 [ "$(wc -w <<<"$syms")" -eq 1 ] || die "more than one module in \$WORK/module: $(echo $syms)"
