@@ -126,6 +126,10 @@ teardown_file() {
 	[[ "$(step_line 1)" == "fail 1 "*"make failed: rlimit.c:"*"error: expected expression"* ]]
 	solve 12
 	passes 12
+	# reset forgets the cached grades with the work dir.
+	ls -d "$BOXLAB_LESSON_STATE/lsb/.lesson-12-check"
+	bx lesson reset 12
+	[ ! -e "$BOXLAB_LESSON_STATE/lsb/.lesson-12-check" ] && [ ! -e "$w" ]
 	# The real tree and binary are untouched.
 	! grep -q rlimit "$BATS_TEST_DIRNAME/../../src/modules/registry.c"
 	run bx run --help
