@@ -114,7 +114,7 @@ harden() {
 }
 
 residual() {
-	local f="$LESSON_WORK/residual.txt" m want= got a mods b v
+	local f="$LESSON_WORK/residual.txt" m want="" got a mods b v
 	needs 3 harden || return 1
 	[ -s "$f" ] || { echo "write the attacks that still escape from hardened.ini, one a line, to \$WORK/residual.txt"; return 1; }
 	m=$(hard_modules | jq -r '.[]')

@@ -110,7 +110,7 @@ g_replay() {
 # Grade once per key: "N ok" or "N fail hint" lines in the cache.  Steps
 # 2-6 need the binary of step 1.
 grade() {
-	local fns=(g_build g_option g_limits g_exec g_clamp g_replay) n hint
+	local fns=(g_build g_option g_limits g_exec g_clamp g_replay) n
 	for ((n = 1; n <= ${#fns[@]}; n++)); do
 		if [ "$n" -gt 1 ] && [ -z "${NEW:-}" ]; then
 			echo "$n fail do step 1 first"
