@@ -37,6 +37,25 @@ load lesson_helpers
 	[[ "$output" == *"BOXLAB_LESSONS=/nonexistent is not a directory"* ]]
 }
 
+@test "every lesson has the format of lessons/README.md, instructor notes and a scripted solution" {
+	local d nn readme
+	for d in "$BOXLAB_LESSONS"/[0-9][0-9]-*/; do
+		d=${d%/}
+		nn=$(basename "$d" | cut -c1-2)
+		readme="$d/README.md"
+		head -n1 "$readme" | grep -qE "^# Lesson $nn: ." || { echo "$readme: first line is not '# Lesson $nn: Title'"; return 1; }
+		for section in Goals Background Steps Questions "What the check verifies"; do
+			grep -qx "## $section" "$readme" || { echo "$readme: no '## $section'"; return 1; }
+		done
+		grep -qE '[a-z_]+\([1-8]\)' "$readme" || { echo "$readme: no man page reference"; return 1; }
+		[ "$(bx lesson list --json | jq --arg n "$nn" '.[] | select(.lesson == $n) | .steps')" -ge 1 ]
+		[ -s "$d/INSTRUCTOR.md" ] || { echo "$d: no INSTRUCTOR.md"; return 1; }
+		bash -n "$d/check.sh" || { echo "$d/check.sh: syntax"; return 1; }
+		[ -s "$BATS_TEST_DIRNAME/../lessons/$nn-solution.sh" ] || { echo "no tests/lessons/$nn-solution.sh"; return 1; }
+		[ ! -e "$d/solution.sh" ] || { echo "$d: a solution in the students' folder"; return 1; }
+	done
+}
+
 @test "lesson start prints the names and step 1 and gives the work dir to SUDO_USER's account" {
 	local user uid
 	run bx lesson start 0
