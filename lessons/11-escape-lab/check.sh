@@ -41,6 +41,11 @@ attack_json() {
 }
 verdict() { attack_json "$@" | jq -r .verdict 2>/dev/null; }
 
+# One check at a time attacks (the dashboard checks in the background
+# while the student may run 'lesson check'): the second one then finds
+# the first one's verdicts.
+mkdir -p "$CACHE" && exec 9>"$CACHE/lock" && flock 9
+
 # The catalogue, read once: every attack's name, and "NAME MODULE..."
 # for those a single module's removal lets through.
 CATALOGUE=$(bx attack --list --json 2>/dev/null)

@@ -2,21 +2,24 @@
 # source tree under the work dir (the real tree and binary stay as they
 # are).  Used by $WORK/build (made by start.sh) and by check.sh:
 #
-#     bash build.sh WORK BOXLAB
+#     bash build.sh WORK BOXLAB [TREE]
 #
+# TREE (default WORK/tree) is where the copy is built; the check builds
+# in a tree of its own, so that it never races the student's build.
 # WORK/module/*.c (and *.h) are the student's files; exactly one of them
 # defines `const struct bx_module bx_module_NAME`.  The object files of
 # the boxlab that runs the lesson (next to BOXLAB) are copied with their
 # times, so only the module and the registry are compiled: a few seconds.
 # Prints the path of the new binary on the last line; exit 1 with the
-# reason on failure (the compiler's errors are in WORK/build.log).
+# reason on failure (the compiler's errors are in build.log next to
+# TREE, WORK/build.log for the default tree).
 set -u
-work=$1 boxlab=$2
+work=$1 boxlab=$2 tree=${3:-$1/tree}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(cd "$here/../.." && pwd)
 objs=$(dirname "$(readlink -f "$boxlab")")
-tree="$work/tree"
-log="$work/build.log"
+log="$tree/../build.log"
+[ -n "${3:-}" ] || log="$work/build.log"
 
 die() { echo "build: $*" >&2; exit 1; }
 
@@ -57,6 +60,9 @@ start=$SECONDS
 if ! make -C "$tree" BUILD=build build/boxlab -j2 >"$log" 2>&1; then
 	grep -E 'error|Error' "$log" | head -n 8 >&2
 	first=$(grep -m1 -E ' error: |undefined reference' "$log" | sed 's|^src/modules/||')
+	if [ -n "${3:-}" ]; then
+		die "make failed${first:+: $first} (sudo \$WORK/build shows all of it)"
+	fi
 	die "make failed${first:+: $first} (all of it in \$WORK/build.log)"
 fi
 echo "build: boxlab with module $name in $((SECONDS - start)) s" >&2

@@ -1,6 +1,6 @@
 # Lesson 12: the capstone, an rlimit module -- see README.md, "What the
 # check verifies".  The check builds boxlab with the student's module
-# (build.sh, in $WORK/tree) and runs containers with it ($LAB-c*,
+# (build.sh, in a tree of its own) and runs containers with it ($LAB-c*,
 # removed again).  That takes seconds, so the results are kept, keyed by
 # the module's files and the boxlab that runs the check, in a dir the
 # student cannot write, and the build and the runs are repeated only
@@ -35,7 +35,7 @@ refused() {
 g_build() {
 	local out
 	ls "$LESSON_WORK"/module/*.c >/dev/null 2>&1 || { echo "no module in \$WORK/module yet: $BUILD_HOW"; return 1; }
-	out=$(bash "$LESSON_DIR/build.sh" "$LESSON_WORK" "$BOXLAB" 2>&1) || { echo "${out##*build: }"; return 1; }
+	out=$(bash "$LESSON_DIR/build.sh" "$LESSON_WORK" "$BOXLAB" "$CACHE/tree" 2>&1) || { echo "${out##*build: }"; return 1; }
 	NEW=${out##*$'\n'}
 	nb check --json 2>/dev/null | jq -e '.modules[] | select(.name == "rlimit") | .supported' >/dev/null ||
 		{ echo "the built boxlab has no supported module named rlimit (boxlab check): .name = \"rlimit\" and a probe that says ok"; return 1; }
@@ -126,7 +126,13 @@ grade() {
 
 mkdir -p "$CACHE"
 RESULT="$CACHE/$(key).result"
+# One grading at a time (the dashboard checks in the background while the
+# student may run 'lesson check' too): the second waits and reads the
+# first one's result.
+exec 9>"$CACHE/lock"
+flock 9
 [ -s "$RESULT" ] || { grade >"$RESULT.$$" && mv "$RESULT.$$" "$RESULT"; }
+flock -u 9
 
 result() { # result N: the cached grade of step N
 	local line
