@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Resource limits: the cgroup modules, before and after.
+#   memory  a 256 MiB allocation runs without a limit; at --memory 32m
+#           the OOM killer ends it (exit 137, oom_killed, on the timeline)
+#   pids    a bounded fork burst (a tree of 63 shells that end by
+#           themselves) all start without a limit; --pids-limit 20 stops
+#           the tree and the refused forks are counted
+#   cpu     two busy loops side by side, one held to --cpus 0.25: CPU %
+#           measured over two seconds, and the throttling the kernel counts
+# Every workload bounds itself (one buffer, a fixed tree, a timeout), so
+# nothing here can hurt the machine even without the limits.
+. "$(dirname "$0")/lib.sh"
+
+demo_start "Resource limits: memory, pids, cpu" \
+	"A container shares the host's memory, process table and CPUs unless a cgroup limits it."
+
+# ---- memory ----
+step "Memory: a hog that wants one 256 MiB buffer (dd bs=256M), without a limit"
+hog=(dd if=/dev/zero of=/dev/null bs=256M count=1)
+demo_container demo-hog
+run boxlab run --rm --name demo-hog busybox "${hog[@]}"
+expect_rc 0 "without a limit it gets its 256 MiB and finishes"
+expect_out '1\+0 records out' "dd copied its one block"
+
+step "The same hog with --memory 32m (and no swap beyond it)"
+run boxlab run --name demo-hog --memory 32m --memory-swap 32m busybox "${hog[@]}"
+expect_rc 137 "the OOM killer ends it: exit 137 (128 + SIGKILL)"
+run_grep '^NAME|^demo-hog ' boxlab ps -a
+expect_out 'demo-hog.*Exited \(137\).*OOM killed' "ps says why: OOM killed"
+run_grep 'memory +oom' boxlab events demo-hog
+expect_out 'memory +oom +OOM killer: 1 process killed.*of the 32MiB limit' "the timeline has the OOM kill and the peak usage"
+boxlab rm demo-hog >/dev/null
+
+# ---- pids ----
+burst='b() { echo x >> /tmp/started; if [ $1 -gt 0 ]; then b $(($1-1)) & b $(($1-1)) & fi; sleep 1; wait; }
+(b 5) 2>/dev/null; echo "$(wc -l < /tmp/started) of 63 processes started"'
+step "Processes: a fork burst, bounded: a tree of 63 shells, each sleeps 1 s and ends"
+say "Each shell forks two more, five levels deep, and writes a line as it starts."
+demo_container demo-burst
+run boxlab run --rm --name demo-burst busybox sh -c "$burst"
+expect_out '^63 of 63 processes started' "without a limit all 63 start"
+
+step "The same burst with --pids-limit 20"
+run boxlab run --name demo-burst --pids-limit 20 busybox sh -c "$burst"
+started=$(sed -n 's/^\([0-9]*\) of 63 processes started.*/\1/p' <<<"$OUT")
+{ [ -n "$started" ] && [ "$started" -lt 20 ]; } && ok "only $started started: pid 1, the shells and their sleeps share 20" ||
+	fail "the limit did not hold: '${started:-nothing}' started"
+run_grep 'pids +pids-limit' boxlab events demo-burst
+expect_out 'pids +pids-limit +pids limit 20 reached: [1-9][0-9]* forks? refused' "the kernel counted the refused forks"
+boxlab rm demo-burst >/dev/null
+
+# ---- cpu ----
+step "CPU: two busy loops at once (each ends after 15 s), one with --cpus 0.25"
+spin=(timeout 15 sh -c 'while :; do :; done')
+demo_container demo-spin
+demo_container demo-quarter
+run boxlab run -d --name demo-spin busybox "${spin[@]}"
+run boxlab run -d --name demo-quarter --cpus 0.25 busybox "${spin[@]}"
+say "CPU % over two seconds (100% = one CPU; the unlimited one gets what the host has spare):"
+run boxlab stats --no-stream --interval 2 demo-spin demo-quarter
+free=$(awk '$1 == "demo-spin" { sub("%", "", $2); print $2 }' <<<"$OUT")
+quarter=$(awk '$1 == "demo-quarter" { sub("%", "", $2); print $2 }' <<<"$OUT")
+num_between "${quarter:-x}" 1 30 && ok "--cpus 0.25 holds the loop to ${quarter}% (quota 25 ms per 100 ms period)" ||
+	fail "the quota did not hold: demo-quarter used ${quarter:-?}%"
+run_grep 'cpu +throttled' boxlab events demo-quarter
+expect_out 'cpu +throttled +CPU quota used up in [1-9][0-9]* periods' "the kernel throttled it, and counted each period"
+run_grep 'cpu +throttled' boxlab events demo-spin
+expect_no_out 'cpu +throttled' "the unlimited loop (${free:-?}%) was never throttled"
+run boxlab rm -f demo-spin demo-quarter
+
+demo_end
