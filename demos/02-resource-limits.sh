@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Resource limits: the cgroup modules, before and after.
-#   memory  a 256 MiB allocation runs without a limit; at --memory 32m
-#           the OOM killer ends it (exit 137, oom_killed, on the timeline)
-#   pids    a bounded fork burst (a tree of 63 shells that end by
-#           themselves) all start without a limit; --pids-limit 20 stops
-#           the tree and the refused forks are counted
-#   cpu     two busy loops side by side, one held to --cpus 0.25: CPU %
-#           measured over two seconds, and the throttling the kernel counts
+# Resource limits: memory, processes and CPU, with and without a cgroup limit.
+#
+# Memory: a 256 MiB allocation runs without a limit; at --memory 32m the OOM
+# killer ends it (exit 137, OOM killed in ps, on the timeline).  Processes: a
+# bounded fork burst (a tree of 63 shells that end by themselves) runs whole
+# without a limit; with --pids-limit 20 never more than 20 run at once, and
+# the refused forks are counted.
+# CPU: two busy loops side by side, one held to --cpus 0.25, measured.
+#
 # Every workload bounds itself (one buffer, a fixed tree, a timeout), so
 # nothing here can hurt the machine even without the limits.
 . "$(dirname "$0")/lib.sh"
@@ -32,19 +33,25 @@ expect_out 'memory +oom +OOM killer: 1 process killed.*of the 32MiB limit' "the 
 boxlab rm demo-hog >/dev/null
 
 # ---- pids ----
-burst='b() { echo x >> /tmp/started; if [ $1 -gt 0 ]; then b $(($1-1)) & b $(($1-1)) & fi; sleep 1; wait; }
-(b 5) 2>/dev/null; echo "$(wc -l < /tmp/started) of 63 processes started"'
-step "Processes: a fork burst, bounded: a tree of 63 shells, each sleeps 1 s and ends"
-say "Each shell forks two more, five levels deep, and writes a line as it starts."
+# Every node of the tree waits with the shell's own `read -t` (no sleep
+# process), so the tree is exactly 63 processes; after a second the root
+# counts /proc with a glob, which needs no fork either.
+burst='mkfifo /tmp/f; nap() { read -t $1 x <>/tmp/f; }
+b() { if [ $1 -gt 0 ]; then b $(($1-1)) & b $(($1-1)) & fi; nap 2; wait; }
+(b 5) 2>/dev/null & nap 1; set -- /proc/[0-9]*; echo "$# processes at once"; wait'
+step "Processes: a fork burst, bounded: a tree of 63 shells that wait 2 s and end"
+say "Each shell forks two more, five levels deep; a second in, the container counts its processes."
 demo_container demo-burst
 run boxlab run --rm --name demo-burst busybox sh -c "$burst"
-expect_out '^63 of 63 processes started' "without a limit all 63 start"
+n=$(sed -n 's/^\([0-9]*\) processes at once$/\1/p' <<<"$OUT")
+# 65 = the tree, the init and the counting shell; a loaded host may not
+# have forked all of it within the second.
+{ [ -n "$n" ] && [ "$n" -ge 40 ]; } && ok "without a limit $n run at once (the whole tree is 63, plus init and the counting shell)" ||
+	fail "the unlimited burst ran only '${n:-?}' processes at once"
 
 step "The same burst with --pids-limit 20"
 run boxlab run --name demo-burst --pids-limit 20 busybox sh -c "$burst"
-started=$(sed -n 's/^\([0-9]*\) of 63 processes started.*/\1/p' <<<"$OUT")
-{ [ -n "$started" ] && [ "$started" -lt 20 ]; } && ok "only $started started: pid 1, the shells and their sleeps share 20" ||
-	fail "the limit did not hold: '${started:-nothing}' started"
+expect_out '^([0-9]|1[0-9]|20) processes at once' "never more than 20 at once: the forks past that failed"
 run_grep 'pids +pids-limit' boxlab events demo-burst
 expect_out 'pids +pids-limit +pids limit 20 reached: [1-9][0-9]* forks? refused' "the kernel counted the refused forks"
 boxlab rm demo-burst >/dev/null

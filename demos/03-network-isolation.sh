@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Network isolation: the net and network modules, before and after.
-#   two containers on one network talk (by name, over TCP)
-#   a container on another network cannot reach them (the host routes
-#   for none of its bridges: ip_forward stays 0)
-#   --net=none: a network namespace with only lo
-#   -p 127.0.0.1:PORT:80 publishes a port on the host's loopback only
+# Network isolation: networks that cannot reach each other, --net=none, ports.
+#
+# Two containers on one network talk (by name, over TCP); one on another
+# network cannot reach them (the host routes for none of its bridges:
+# ip_forward stays 0); --net=none leaves only lo; -p 127.0.0.1:PORT:80
+# publishes a port on the host's loopback and nowhere else.
+#
 # Traffic goes only to boxlab's own bridges and the host's own addresses.
 # (busybox wget's own -T crashes in this static build: `timeout` bounds it.)
 . "$(dirname "$0")/lib.sh"

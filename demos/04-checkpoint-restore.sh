@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Checkpoint and restore: a counting container is saved by CRIU (its
-# processes, memory and files go to disk and the container stops), then
-# brought back: the count goes on from where it was, it does not start
-# again.  Needs a working CRIU (`boxlab check` says; `make criu` tests or
-# builds one); without one the demo says why and exits 77 (skipped).
+# Checkpoint and restore: a counting container saved by CRIU, then brought back.
+#
+# The container's processes, memory and files go to disk and it stops; the
+# restore brings it back and the count goes on from where it was, it does
+# not start again.
+#
+# Needs a working CRIU (`boxlab check` says; `make criu` tests or builds
+# one); without one the demo says why and exits 77 (skipped).
 . "$(dirname "$0")/lib.sh"
 
 demo_start "Checkpoint and restore with CRIU" \

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Seccomp from a trace: run a program once with every syscall counted
-# (run --trace-syscalls), turn the trace into a minimal allow-list profile
-# (seccomp generate), and run under it: the traced program still works,
-# anything it never did is refused with EPERM, and the denial is on the
-# container's timeline.
+# Seccomp tracing: trace a program, generate its profile, run it under that.
+#
+# The program runs once with every syscall counted (run --trace-syscalls);
+# the trace becomes a minimal allow-list profile (seccomp generate); under
+# it the traced program still works, anything it never did is refused with
+# EPERM, and the denial is on the container's timeline.
 . "$(dirname "$0")/lib.sh"
 
 demo_start "Seccomp: trace a program, generate its profile, run under it" \
