@@ -45,7 +45,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 IMAGE    := $(BUILD)/images/busybox/rootfs/bin/busybox
 
-.PHONY: all deps criu run test unit integration bench clean install help image
+.PHONY: all deps criu run test unit integration bench clean install help image demo
 
 all: $(BUILD)/boxlab image
 
@@ -56,6 +56,7 @@ help:
 	@echo "make run        deps + build, then the dashboard (boxlab dash) with a demo container"
 	@echo "make test       deps + build, then unit (cmocka) and integration (bats) tests"
 	@echo "make bench      start-latency benchmark against unshare and runc"
+	@echo "make demo       every demos/NN-name.sh story, one after the other (root)"
 	@echo "make install    install into \$$DESTDIR\$$PREFIX (default /usr/local)"
 	@echo "make SAN=1 ...  build with AddressSanitizer and UBSan"
 
@@ -101,10 +102,15 @@ test: deps all unit
 bench: all
 	@BUILD=$(BUILD) bash scripts/bench.sh
 
+demo: all
+	@for d in demos/[0-9][0-9]-*.sh; do BOXLAB=$(abspath $(BUILD))/boxlab $$d || exit 1; done
+
 install: all
 	install -D -m 0755 $(BUILD)/boxlab $(DESTDIR)$(PREFIX)/bin/boxlab
 	mkdir -p $(DESTDIR)$(PREFIX)/share/boxlab/images
 	cp -a $(BUILD)/images/busybox $(DESTDIR)$(PREFIX)/share/boxlab/images/
+	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/boxlab/demos demos/lib.sh demos/README.md
+	install -m 0755 demos/[0-9][0-9]-*.sh $(DESTDIR)$(PREFIX)/share/boxlab/demos/
 
 clean:
 	rm -rf $(BUILD)

@@ -173,8 +173,10 @@ void bxui_blockers(char *const *names, const enum bxui_verdict *verdict, size_t 
 		if (verdict[i] != BXUI_V_ESCAPED)
 			continue;
 		int w = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", names[i]);
-		if (w < 0 || (size_t)w >= len - used)
+		if (w < 0 || (size_t)w >= len - used) {
+			buf[used] = '\0'; /* whole names only */
 			break;
+		}
 		used += (size_t)w;
 	}
 }
