@@ -44,6 +44,8 @@ LIBOBJ   := $(filter-out $(BUILD)/src/main.o,$(OBJ))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 IMAGE    := $(BUILD)/images/busybox/rootfs/bin/busybox
+# The attack programs (attacks/, boxlab attack): static, into the image.
+ATK_BIN  := $(patsubst attacks/%.c,$(BUILD)/attacks/%,$(wildcard attacks/*.c))
 
 .PHONY: all deps criu run test unit integration bench clean install help image demo
 
@@ -81,8 +83,13 @@ $(BUILD)/%.o: %.c
 
 image: $(IMAGE)
 
-$(IMAGE): scripts/build-rootfs.sh
-	bash scripts/build-rootfs.sh $(BUILD)/images/busybox
+$(IMAGE): scripts/build-rootfs.sh $(ATK_BIN)
+	bash scripts/build-rootfs.sh $(BUILD)/images/busybox $(BUILD)/attacks
+
+$(BUILD)/attacks/%: attacks/%.c attacks/attack.h
+	@mkdir -p $(dir $@)
+	@echo "  CC  $<"
+	@$(CC) -O2 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -static -pthread -o $@ $<
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIBOBJ)
 	@mkdir -p $(dir $@)
