@@ -238,7 +238,9 @@ static void draw_result(struct escape_panel *ep, const struct run *run, int col,
 		  (double)run->took_us / 1e6);
 	rows--;
 	int left = rows - 1;
-	int n = left > 1 ? (left + 1) / 2 : left;
+	/* The host's evidence first; the claim (never trusted) gets what
+	 * is left, one line at least. */
+	int n = left > 1 ? left - 1 : left;
 	iy++;
 	bxui_put(s, iy, ix, 10, BXUI_C_DIM, "evidence");
 	int k = bxui_put_wrapped(s, iy, ix + 9, iw - 9, n, BXUI_C_NORMAL, *r->evidence ? r->evidence : "(none given)");
@@ -259,25 +261,29 @@ static void draw_blockers(struct escape_panel *ep, size_t i, int y)
 	char buf[512], line[1024];
 	int x = p->x + bxui_put(s, y, p->x, p->w, BXUI_C_TITLE, "blocked by: ");
 	if (sc->state == RUNNING) {
-		bxui_putf(s, y, x, p->w - x, BXUI_C_DIM, "scanning, one module off at a time: %zu of %zu (--no-%s)%s",
+		bxui_putf(s, y, x, p->w - x, BXUI_C_DIM, "one module off at a time: %zu of %zu (--no-%s)%s",
 			  sc->next + 1, ep->nmodules, ep->modules[sc->next], s->g->ellipsis);
 		return;
 	}
 	if (sc->state == DONE) {
 		bxui_blockers(ep->modules, sc->v, ep->nmodules, buf, sizeof buf);
 		if (*buf)
-			snprintf(line, sizeof line, "%s (each alone off lets it through; scan of %zu modules%s)", buf,
-				 ep->nmodules, sc->failed ? ", some runs failed" : "");
+			snprintf(line, sizeof line, "%s (measured: alone off, each lets it through%s)", buf,
+				 sc->failed ? "; some runs failed" : "");
 		else
-			snprintf(line, sizeof line, "no single module: with any one off it is still blocked "
-				 "(layers overlap)%s", sc->failed ? "; some runs failed" : "");
+			snprintf(line, sizeof line, "no single module (measured: any one off, still blocked)%s",
+				 sc->failed ? "; some runs failed" : "");
 		bxui_put(s, y, x, p->w - x, *buf ? BXUI_C_OK : BXUI_C_NORMAL, line);
 		return;
 	}
-	if (ep->attacks[i].blocked_by && ep->attacks[i].blocked_by[0]) {
-		cleanup_free char *j = strv_join(ep->attacks[i].blocked_by, ", ");
-		snprintf(line, sizeof line, "%s (catalogue; F6 checks it, one module off at a time)", j);
+	char *const *cat = ep->attacks[i].blocked_by;
+	if (cat && cat[0]) {
+		cleanup_free char *j = strv_join(cat, ", ");
+		snprintf(line, sizeof line, "%s (catalogue; F6 measures it)", j);
 		bxui_put(s, y, x, p->w - x, BXUI_C_NORMAL, line);
+	} else if (cat) {
+		bxui_put(s, y, x, p->w - x, BXUI_C_NORMAL,
+			 "no single module, several layers (catalogue; F6 measures it)");
 	} else {
 		bxui_put(s, y, x, p->w - x, BXUI_C_DIM, "F6 finds out: one run with each module off");
 	}
@@ -304,9 +310,12 @@ static void escape_draw(struct bxui_panel *p)
 	const struct bxui_attack *a = &ep->attacks[ep->cur];
 	bxui_hline(s, y, p->x, p->w, BXUI_C_DIM);
 	int x = p->x + bxui_put(s, y + 1, p->x, p->w, BXUI_C_TITLE, a->name);
-	bxui_put(s, y + 1, x, p->w - x, BXUI_C_NORMAL, *a->mirrors ? "  mirrors: " : "");
-	bxui_put(s, y + 1, x + 11, p->w - x - 11, BXUI_C_NORMAL, a->mirrors);
-	bxui_put_wrapped(s, y + 2, p->x, p->w, 2, BXUI_C_NORMAL, *a->what ? a->what : "");
+	x += bxui_put(s, y + 1, x, p->w - x, BXUI_C_NORMAL, ": ");
+	bxui_put(s, y + 1, x, p->w - x, BXUI_C_NORMAL, a->what);
+	bxui_put(s, y + 2, p->x, 9, BXUI_C_DIM, "mirrors");
+	bxui_put(s, y + 2, p->x + 9, p->w - 9, BXUI_C_NORMAL, a->mirrors);
+	bxui_put(s, y + 3, p->x, 9, BXUI_C_DIM, "canary");
+	bxui_put(s, y + 3, p->x + 9, p->w - 9, BXUI_C_NORMAL, a->canary);
 	y += 4;
 	int bottom = p->y + p->h - 1; /* the blockers line */
 	int bh = bottom - y;

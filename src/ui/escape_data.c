@@ -46,6 +46,7 @@ int bxui_attacks_parse(const char *text, struct bxui_attack **out, size_t *n, bx
 {
 	static const char *const what_keys[] = {"summary", "what", "description", NULL};
 	static const char *const mirror_keys[] = {"mirrors", "cve", "incident", NULL};
+	static const char *const canary_keys[] = {"canary", NULL};
 	json_error_t je;
 	json_t *root = json_loads(text, 0, &je);
 	*out = NULL;
@@ -68,10 +69,12 @@ int bxui_attacks_parse(const char *text, struct bxui_attack **out, size_t *n, bx
 		if (json_is_object(e)) {
 			a[k].what = str_field(e, what_keys);
 			a[k].mirrors = str_field(e, mirror_keys);
+			a[k].canary = str_field(e, canary_keys);
 			a[k].blocked_by = names_field(json_object_get(e, "blocked_by"));
 		} else {
 			a[k].what = xstrdup("");
 			a[k].mirrors = xstrdup("");
+			a[k].canary = xstrdup("");
 		}
 		k++;
 	}
@@ -87,6 +90,7 @@ void bxui_attacks_free(struct bxui_attack *a, size_t n)
 		free(a[i].name);
 		free(a[i].what);
 		free(a[i].mirrors);
+		free(a[i].canary);
 		strv_free(a[i].blocked_by);
 	}
 	free(a);

@@ -24,11 +24,14 @@ struct bxui_attack {
 	char *name;
 	char *what;       /* what it tries, one line; "" when not said */
 	char *mirrors;    /* the incident or CVE; "" when not said */
-	char **blocked_by; /* the catalogue's modules, or NULL when not said */
+	char *canary;     /* what the host plants and checks; "" when not said */
+	/* The catalogue's modules whose removal alone lets it through; empty
+	 * when no single one does (layers overlap), NULL when not said. */
+	char **blocked_by;
 };
 
 /* `attack --list --json`: a list of objects with "name" (and what they
- * have of summary/what/description, cve/mirrors, blocked_by), or an
+ * have of summary/what/description, mirrors/cve, canary, blocked_by), or an
  * object holding such a list under "attacks". */
 int bxui_attacks_parse(const char *json, struct bxui_attack **out, size_t *n, bx_err_t *err);
 void bxui_attacks_free(struct bxui_attack *a, size_t n);

@@ -22,11 +22,12 @@ static void test_list(void **state)
 	(void)state;
 	assert_int_equal(bxui_attacks_parse("[{\"name\":\"chroot\",\"summary\":\"leave a chroot\",\"cve\":\"CVE-1\","
 					    "\"blocked_by\":[\"mnt\",\"caps\"]},"
-					    "{\"name\":\"hostname\",\"what\":\"change it\",\"blocked_by\":\"uts, seccomp\"},"
+					    "{\"name\":\"hostname\",\"what\":\"change it\",\"canary\":\"the name\","
+					    "\"blocked_by\":\"uts, seccomp\"}, {\"name\":\"kill\",\"blocked_by\":[]},"
 					    "{\"name\":\"bare\"}, {\"no\":\"name\"}, \"plain\"]",
 					    &a, &n, &err),
 			 0);
-	assert_int_equal(n, 4);
+	assert_int_equal(n, 5);
 	assert_string_equal(a[0].name, "chroot");
 	assert_string_equal(a[0].what, "leave a chroot");
 	assert_string_equal(a[0].mirrors, "CVE-1");
@@ -36,10 +37,14 @@ static void test_list(void **state)
 	assert_string_equal(a[1].what, "change it");
 	assert_string_equal(a[1].blocked_by[0], "uts");
 	assert_string_equal(a[1].blocked_by[1], "seccomp");
-	/* Not said is not "nothing blocks it". */
-	assert_null(a[2].blocked_by);
-	assert_string_equal(a[2].what, "");
-	assert_string_equal(a[3].name, "plain");
+	assert_string_equal(a[1].canary, "the name");
+	assert_string_equal(a[0].canary, "");
+	/* Said empty: no single module; not said: unknown. */
+	assert_non_null(a[2].blocked_by);
+	assert_null(a[2].blocked_by[0]);
+	assert_null(a[3].blocked_by);
+	assert_string_equal(a[3].what, "");
+	assert_string_equal(a[4].name, "plain");
 	bxui_attacks_free(a, n);
 
 	assert_int_equal(bxui_attacks_parse("{\"attacks\":[{\"name\":\"x\"}]}", &a, &n, &err), 0);
