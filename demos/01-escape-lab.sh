@@ -68,6 +68,13 @@ escaped_default=$(awk -F'|' '{gsub(/ /, "", $3); if ($3 == "ESCAPED") print $2}'
 [ -z "$escaped_default" ] && ok "with the default modules not one escaped" ||
 	fail "with the default modules these escaped: $escaped_default"
 held_none=$(awk -F'|' '{gsub(/ /, "", $4); if ($4 != "ESCAPED" && $4 != "n/a") print $2}' <<<"$rows" | xargs)
+# A few attacks are races (exe-overwrite must catch the runtime in the
+# middle of its exec); on a loaded host one may lose: once more, alone.
+for atk in $held_none; do
+	say "$atk did not get through this time; once more, on its own:"
+	run_grep '^(evidence|verdict)' boxlab attack "$atk" --isolation=none
+	[ "$(verdict)" = ESCAPED ] && held_none=$(xargs -n1 <<<"$held_none" | grep -vx "$atk" | xargs)
+done
 [ -z "$held_none" ] && ok "with isolation off every one escaped, where this kernel allows it at all (n/a)" ||
 	fail "with isolation off these did not escape: $held_none"
 

@@ -6,7 +6,7 @@
 # bounded fork burst (a tree of 63 shells that end by themselves) runs whole
 # without a limit; with --pids-limit 20 never more than 20 run at once, and
 # the refused forks are counted.
-# CPU: two busy loops side by side, one held to --cpus 0.25, measured.
+# CPU: busy loops side by side, one container held to --cpus 0.1, measured.
 #
 # Every workload bounds itself (one buffer, a fixed tree, a timeout), so
 # nothing here can hurt the machine even without the limits.
@@ -57,22 +57,24 @@ expect_out 'pids +pids-limit +pids limit 20 reached: [1-9][0-9]* forks? refused'
 boxlab rm demo-burst >/dev/null
 
 # ---- cpu ----
-step "CPU: two busy loops at once (each ends after 15 s), one with --cpus 0.25"
-spin=(timeout 15 sh -c 'while :; do :; done')
+# Two spinning threads per container, and a small quota: on a busy host
+# the loops still want more than 0.1 CPU, so the quota bites.
+step "CPU: two containers, each with two busy loops (they end after 15 s), one with --cpus 0.1"
+spin=(sh -c 'for i in 1 2; do timeout 15 sh -c "while :; do :; done" & done; wait')
 demo_container demo-spin
-demo_container demo-quarter
+demo_container demo-tenth
 run boxlab run -d --name demo-spin busybox "${spin[@]}"
-run boxlab run -d --name demo-quarter --cpus 0.25 busybox "${spin[@]}"
+run boxlab run -d --name demo-tenth --cpus 0.1 busybox "${spin[@]}"
 say "CPU % over two seconds (100% = one CPU; the unlimited one gets what the host has spare):"
-run boxlab stats --no-stream --interval 2 demo-spin demo-quarter
+run boxlab stats --no-stream --interval 2 demo-spin demo-tenth
 free=$(awk '$1 == "demo-spin" { sub("%", "", $2); print $2 }' <<<"$OUT")
-quarter=$(awk '$1 == "demo-quarter" { sub("%", "", $2); print $2 }' <<<"$OUT")
-num_between "${quarter:-x}" 1 30 && ok "--cpus 0.25 holds the loop to ${quarter}% (quota 25 ms per 100 ms period)" ||
-	fail "the quota did not hold: demo-quarter used ${quarter:-?}%"
-run_grep 'cpu +throttled' boxlab events demo-quarter
+tenth=$(awk '$1 == "demo-tenth" { sub("%", "", $2); print $2 }' <<<"$OUT")
+num_between "${tenth:-x}" 0 13 && ok "--cpus 0.1 holds both loops together to ${tenth}% (quota 10 ms per 100 ms period)" ||
+	fail "the quota did not hold: demo-tenth used ${tenth:-?}%"
+run_grep 'cpu +throttled' boxlab events demo-tenth
 expect_out 'cpu +throttled +CPU quota used up in [1-9][0-9]* periods' "the kernel throttled it, and counted each period"
 run_grep 'cpu +throttled' boxlab events demo-spin
-expect_no_out 'cpu +throttled' "the unlimited loop (${free:-?}%) was never throttled"
-run boxlab rm -f demo-spin demo-quarter
+expect_no_out 'cpu +throttled' "the unlimited pair (${free:-?}%) was never throttled"
+run boxlab rm -f demo-spin demo-tenth
 
 demo_end
