@@ -51,6 +51,7 @@ expect_out '^demo-web$' "and demo-web answered with its host name"
 step "A client on demo-net-b tries the same address"
 run boxlab run --rm --name demo-client --network demo-net-b busybox timeout 1 wget -q -O - "http://$web_ip/"
 [ "$RC" -ne 0 ] && ok "other network: no answer from $web_ip (exit $RC)" || fail "demo-net-b reached demo-web"
+expect "the host forwards nothing between its bridges (ip_forward is 0)" test "$(cat /proc/sys/net/ipv4/ip_forward)" = 0
 run boxlab run --rm --name demo-client --network demo-net-b busybox ping -c 1 -W 1 demo-web
 expect_out "bad address 'demo-web'" "and the name demo-web means nothing there: names are per network"
 

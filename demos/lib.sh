@@ -132,16 +132,6 @@ run() {
 	return 0
 }
 
-# quiet CMD...: like run, but the output is only kept (long listings
-# the demo then summarises).
-quiet() {
-	show_cmd "$@"
-	"$@" </dev/null >"$DEMO_TMP/out" 2>&1
-	RC=$?
-	OUT=$(cat "$DEMO_TMP/out")
-	return 0
-}
-
 # run_grep REGEX CMD...: show `CMD | grep -E REGEX` and its lines; $OUT
 # keeps all of CMD's output for the checks.
 run_grep() {
@@ -187,13 +177,6 @@ expect() {
 	local what=$1
 	shift
 	"$@" >/dev/null 2>&1 && ok "$what" || fail "$what (failed: $*)"
-}
-
-# expect_not WHAT CMD...: the command must fail.
-expect_not() {
-	local what=$1
-	shift
-	"$@" >/dev/null 2>&1 && fail "$what (it worked: $*)" || ok "$what"
 }
 
 # wait_until SECONDS CMD...: poll (quietly) until it works.
