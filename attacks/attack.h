@@ -19,6 +19,7 @@
 #define BXA_ATTACK_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -99,6 +100,19 @@ static __attribute__((unused)) int bxa_read_file(const char *path, char *buf, si
 	buf[n] = '\0';
 	fclose(f);
 	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+/* proc-sys, sysrq-trigger: open a file for writing (never a write) and
+ * hold the descriptor, so the host sees it in /proc/PID/fdinfo. */
+static __attribute__((unused)) int bxa_hold_write_open(const char *path)
+{
+	int fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return bxa_fail("open %s for writing", path);
+	bxa_claim(1, "opened %s for writing (fd %d; nothing written)", path, fd);
+	bxa_hold();
+	close(fd);
 	return 0;
 }
 

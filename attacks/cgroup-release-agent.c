@@ -107,6 +107,9 @@ out:
 	if (ok)
 		usleep(200000);
 	rmdir(cg);
+	/* The kernel frees the removed cgroup asynchronously; a hierarchy
+	 * unmounted while it still counts as a child stays alive. */
+	usleep(100000);
 	umount2(dir, MNT_DETACH);
 	rmdir(dir);
 	return 0;

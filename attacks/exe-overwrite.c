@@ -20,25 +20,40 @@ static long now_ms(void)
 	return t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
+static int try_pid(const char *pid, const char *copy, const char *trigger, int *last_errno)
+{
+	char path[300], comm[32] = "";
+	snprintf(path, sizeof path, "/proc/%s/comm", pid);
+	if (bxa_read_file(path, comm, sizeof comm) < 0 || (strcmp(comm, copy) && strcmp(comm, trigger)))
+		return -1;
+	snprintf(path, sizeof path, "/proc/%s/exe", pid);
+	int fd = open(path, O_PATH);
+	if (fd < 0)
+		*last_errno = errno;
+	return fd;
+}
+
+/* The runtime is a new process: look at the newest pids (the kernel's
+ * ns_last_pid) rather than all of /proc, or a host with a thousand
+ * processes (no pid namespace) hides the short window. */
 static int grab(const char *copy, const char *trigger, int *last_errno)
 {
+	char buf[32], pid[24];
+	if (bxa_read_file("/proc/sys/kernel/ns_last_pid", buf, sizeof buf) == 0) {
+		long last = atol(buf);
+		int fd = -1;
+		for (long p = last; fd < 0 && p > 0 && p > last - 64; p--) {
+			snprintf(pid, sizeof pid, "%ld", p);
+			fd = try_pid(pid, copy, trigger, last_errno);
+		}
+		return fd;
+	}
 	DIR *d = opendir("/proc");
 	struct dirent *e;
 	int fd = -1;
-	while (d && fd < 0 && (e = readdir(d))) {
-		if (e->d_name[0] < '1' || e->d_name[0] > '9')
-			continue;
-		char path[300], comm[32] = "";
-		snprintf(path, sizeof path, "/proc/%s/comm", e->d_name);
-		if (bxa_read_file(path, comm, sizeof comm) < 0)
-			continue;
-		if (strcmp(comm, copy) && strcmp(comm, trigger))
-			continue;
-		snprintf(path, sizeof path, "/proc/%s/exe", e->d_name);
-		fd = open(path, O_PATH);
-		if (fd < 0)
-			*last_errno = errno;
-	}
+	while (d && fd < 0 && (e = readdir(d)))
+		if (e->d_name[0] >= '1' && e->d_name[0] <= '9')
+			fd = try_pid(e->d_name, copy, trigger, last_errno);
 	if (d)
 		closedir(d);
 	return fd;

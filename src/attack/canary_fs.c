@@ -287,18 +287,22 @@ static int agent_cleanup(struct bx_atk_run *r, bx_err_t *err)
 		return -1;
 	if (!hierarchy_alive(name))
 		return 0;
-	/* Mount it again (by its name) to remove its child cgroup. */
+	/* A v1 hierarchy dies at its last unmount only when it has no child
+	 * cgroup left, and a removed child is freed asynchronously: mount it
+	 * again by its name, remove the child, unmount, until it is gone. */
 	cleanup_free char *mp = xasprintf("%s/cgfix", r->dir);
 	cleanup_free char *opts = xasprintf("none,name=bxa%s", r->nonce);
 	cleanup_free char *child = xasprintf("%s/x", mp);
 	mkdir(mp, 0700);
-	if (mount("cgroup", mp, "cgroup", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) == 0) {
-		rmdir(child);
-		umount2(mp, 0);
+	for (int i = 0; i < 20 && hierarchy_alive(name); i++) {
+		if (mount("cgroup", mp, "cgroup", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) == 0) {
+			rmdir(child);
+			usleep(100000);
+			umount2(mp, 0);
+		}
+		usleep(50000);
 	}
 	rmdir(mp);
-	for (int i = 0; i < 50 && hierarchy_alive(name); i++)
-		usleep(20000);
 	if (hierarchy_alive(name))
 		return bx_make_error(err, 0, "the attack's cgroup hierarchy %.*s is still on the host", (int)strlen(name) - 1,
 				     name);

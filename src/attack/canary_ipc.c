@@ -24,7 +24,8 @@
 
 static int shm_plant(struct bx_atk_run *r, bx_err_t *err)
 {
-	key_t key = (key_t)(strtoul(r->nonce + 2, NULL, 16) & 0x7fffffff) | 0x10000;
+	/* 0x0ba00000 + 20 random bits: recognizably ours in ipcs. */
+	key_t key = (key_t)(0x0ba00000 | (strtoul(r->nonce + 5, NULL, 16) & 0xfffff));
 	/* 0644: readable by any user; only the IPC namespace hides it. */
 	r->shmid = shmget(key, 4096, IPC_CREAT | IPC_EXCL | 0644);
 	if (r->shmid < 0)

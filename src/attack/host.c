@@ -91,32 +91,31 @@ char *bx_atk_status_field(pid_t pid, const char *field)
 	return v;
 }
 
-static char *vfmt(const char *fmt, va_list ap)
+static void set_text(char **dst, const char *fmt, va_list ap)
 {
 	char *s;
 	if (vasprintf(&s, fmt, ap) < 0)
 		abort();
-	return s;
+	free(*dst);
+	*dst = s;
 }
 
 void bx_atk_verdict(struct bx_atk_run *r, enum bx_verdict v, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	free(r->evidence);
-	r->evidence = vfmt(fmt, ap);
-	r->verdict = v;
+	set_text(&r->evidence, fmt, ap);
 	va_end(ap);
+	r->verdict = v;
 }
 
 void bx_atk_seen(struct bx_atk_run *r, bool seen, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	free(r->seen_what);
-	r->seen_what = vfmt(fmt, ap);
-	r->seen = seen;
+	set_text(&r->seen_what, fmt, ap);
 	va_end(ap);
+	r->seen = seen;
 }
 
 void bx_atk_judge_secret(struct bx_atk_run *r, const char *what)

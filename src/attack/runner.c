@@ -145,13 +145,29 @@ static int slot_start(struct slot *s, const char *image_root, const sigset_t *ol
 	int out[2] = {-1, -1}, in[2] = {-1, -1};
 	s->pid = 0;
 	s->pidfd = s->out = s->in = -1;
-	if (pipe2(out, O_CLOEXEC) < 0 || (!j->atk->stdin_pty && pipe2(in, O_CLOEXEC) < 0))
-		return bx_make_error(err, errno, "cannot create pipes");
+	if (pipe2(out, O_CLOEXEC) < 0 || (!j->atk->stdin_pty && pipe2(in, O_CLOEXEC) < 0)) {
+		int e = errno;
+		for (int i = 0; i < 2; i++) {
+			if (out[i] >= 0)
+				close(out[i]);
+			if (in[i] >= 0)
+				close(in[i]);
+		}
+		return bx_make_error(err, e, "cannot create pipes");
+	}
 	cleanup_strv char **argv = job_argv(j, image_root);
 	fflush(NULL);
 	pid_t pid = fork();
-	if (pid < 0)
-		return bx_make_error(err, errno, "cannot fork");
+	if (pid < 0) {
+		int e = errno;
+		close(out[0]);
+		close(out[1]);
+		if (in[0] >= 0) {
+			close(in[0]);
+			close(in[1]);
+		}
+		return bx_make_error(err, e, "cannot fork");
+	}
 	if (pid == 0) {
 		sigprocmask(SIG_SETMASK, oldmask, NULL);
 		dup2(j->atk->stdin_pty ? j->run.fd : in[0], 0);
@@ -350,6 +366,8 @@ int bx_atk_run_jobs(struct bx_atk_job *jobs, size_t n, int parallel, bx_err_t *e
 			while (slots[k].job)
 				k++;
 			slots[k].job = j;
+			slots[k].pid = 0;
+			slots[k].out = slots[k].in = slots[k].pidfd = -1;
 			slots[k].len = 0;
 			slots[k].out_eof = slots[k].exited = slots[k].killed = false;
 			if (job_prepare(j, img.rootfs, &e) < 0 || slot_start(&slots[k], img.rootfs, &old, &e) < 0) {
@@ -363,8 +381,10 @@ int bx_atk_run_jobs(struct bx_atk_job *jobs, size_t n, int parallel, bx_err_t *e
 				if (j->run.dir)
 					bx_rm_rf(j->run.dir, &e);
 				bx_error_release(&e);
-				if (slots[k].out >= 0 && slots[k].pid <= 0)
+				if (slots[k].out >= 0)
 					close(slots[k].out);
+				if (slots[k].in >= 0)
+					close(slots[k].in);
 				slots[k].job = NULL;
 				continue;
 			}

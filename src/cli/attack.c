@@ -131,7 +131,10 @@ static int do_one(const struct bx_attack *a, char **flags, bool json, bool *on)
 		printf("mirrors   %s\n", a->mirrors);
 		printf("off       %s\n", offs);
 		printf("canary    %s\n", a->canary);
-		printf("claim     %s   (the attack's word, not trusted)\n", r->claim ? r->claim : "");
+		if (r->verdict == BX_NA)
+			printf("claim     (not run)\n");
+		else
+			printf("claim     %s   (the attack's word, not trusted)\n", r->claim ? r->claim : "");
 		printf("evidence  %s\n", r->evidence ? r->evidence : "");
 		printf("verdict   %s\n", bx_verdict_name(r->verdict));
 	}
