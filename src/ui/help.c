@@ -31,7 +31,7 @@ static const struct {
 	{"< > , .", "sort by the previous / next column"},
 	{"I", "invert the sort order"},
 	{"n F2", "module switches: start a container with modules off"},
-	{"a", "escape lab: run an attack with isolation off and on, side by side"},
+	{"a", "escape lab: an attack with isolation off and on, side by side"},
 	{"d", "demos: run a demos/NN-name.sh story on this terminal"},
 	{NULL, "On the selected container (list, detail and logs)"},
 	{"l F4", "its logs (stdout.log)"},

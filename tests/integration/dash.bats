@@ -257,8 +257,8 @@ assert_terminal_restored() {
 @test "dash: the demos menu runs a demo on the terminal and comes back" {
 	dash_open 100 30 DEMO_FAST=1
 	keys F1
-	wait_screen 5 'escape lab: run an attack'
-	screen_has 'demos: run a demos/NN-name.sh story'
+	wait_screen 5 'escape lab: an attack with isolation off and on, side by side$'
+	screen_has 'demos: run a demos/NN-name.sh story on this terminal$'
 	keys Escape
 	keys d
 	wait_screen 5 '^DEMO +WHAT IT SHOWS'
