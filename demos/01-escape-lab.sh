@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Escape lab: container escapes with isolation off, then blocked, module by module.
+# Escape lab: attacks with isolation off, then blocked.
 #
 # Each attack is a small static program in the image; `boxlab attack` plants
 # a fresh canary on the host (a host name, a SysV segment, a listener, a

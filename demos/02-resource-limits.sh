@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Resource limits: memory, processes and CPU, with and without a cgroup limit.
+# Resource limits: memory, processes and CPU, with and without.
 #
 # Memory: a 256 MiB allocation runs without a limit; at --memory 32m the OOM
 # killer ends it (exit 137, OOM killed in ps, on the timeline).  Processes: a

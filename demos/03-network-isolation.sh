@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Network isolation: networks that cannot reach each other, --net=none, ports.
+# Network isolation: networks, --net=none, published ports.
 #
 # Two containers on one network talk (by name, over TCP); one on another
 # network cannot reach them (the host routes for none of its bridges:

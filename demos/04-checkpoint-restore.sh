@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Checkpoint and restore: a counting container saved by CRIU, then brought back.
+# Checkpoint/restore: a counter saved and brought back.
 #
 # The container's processes, memory and files go to disk and it stops; the
 # restore brings it back and the count goes on from where it was, it does

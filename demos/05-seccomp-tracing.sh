@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Seccomp tracing: trace a program, generate its profile, run it under that.
+# Seccomp: trace a program, run it under its own profile.
 #
 # The program runs once with every syscall counted (run --trace-syscalls);
 # the trace becomes a minimal allow-list profile (seccomp generate); under

@@ -263,7 +263,7 @@ assert_terminal_restored() {
 	keys d
 	wait_screen 5 '^DEMO +WHAT IT SHOWS'
 	screen_has '^02-resource-limits.sh +Resource limits'
-	screen_has '^05-seccomp-tracing.sh +Seccomp tracing'
+	screen_has '^05-seccomp-tracing.sh +Seccomp: trace a program'
 	for _ in 1 2 3 4 5 6; do
 		screen_has '/05-seccomp-tracing.sh$' && break
 		keys j
