@@ -320,6 +320,11 @@ static void escape_draw(struct bxui_panel *p)
 	int bottom = p->y + p->h - 1; /* the blockers line */
 	int bh = bottom - y;
 	int bw = p->w / 2;
+	if (bh < 4) {
+		bxui_put(s, bottom - 1, p->x, p->w, BXUI_C_DIM, "(a taller terminal shows the two results)");
+		draw_blockers(ep, ep->cur, bottom);
+		return;
+	}
 	draw_result(ep, &ep->runs[ep->cur][RUN_NONE], RUN_NONE, y, p->x, bh, bw);
 	draw_result(ep, &ep->runs[ep->cur][RUN_DEFAULT], RUN_DEFAULT, y, p->x + bw, bh, p->w - bw);
 	draw_blockers(ep, ep->cur, bottom);
