@@ -92,7 +92,8 @@ step() {
 	printf '\n%s%s %s%s\n' "$C_STEP" "$M_ARROW" "$*" "$C_OFF"
 }
 
-# pause [SECONDS]: time to read (a tenth of it under DEMO_STEP it is Enter).
+# pause [SECONDS]: time to read the step (default DEMO_PAUSE); under
+# DEMO_STEP on a terminal, until Enter.
 pause() {
 	[ "${DEMO_FAST:-0}" = 1 ] && return 0
 	if [ "${DEMO_STEP:-0}" = 1 ] && [ -t 0 ]; then
@@ -111,6 +112,12 @@ shell_word() {
 	fi
 }
 
+# The moment between a command shown and its output (not a step: no
+# Enter under DEMO_STEP).
+beat() {
+	[ "${DEMO_FAST:-0}" = 1 ] || [ "${DEMO_STEP:-0}" = 1 ] || sleep 0.5
+}
+
 show_cmd() {
 	local w line="\$"
 	for w in "$@"; do
@@ -124,7 +131,7 @@ show_cmd() {
 # in $RC for the checks.  Never fails by itself: the checks decide.
 run() {
 	show_cmd "$@"
-	pause 0.5
+	beat
 	"$@" </dev/null >"$DEMO_TMP/out" 2>&1
 	RC=$?
 	OUT=$(cat "$DEMO_TMP/out")
