@@ -4,6 +4,7 @@
  * it holds what it got (found by its name, bxa<nonce>). */
 #include "attack/attack.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/xalloc.h"
 
 #include <dirent.h>
@@ -28,6 +29,57 @@ static pid_t one_pid(struct bx_atk_run *r, const char *comm)
 		return pids[0];
 	bx_atk_seen(r, false, "the host found %d processes named %s, not one", n, comm);
 	return 0;
+}
+
+/* Host values an attack must leave as they are (the hostname, a
+ * sysctl): remembered before, compared after, restored and reported
+ * loudly if they changed. */
+static int guard_plant(struct bx_atk_run *r, const char *file, bx_err_t *err)
+{
+	free(r->path);
+	r->path = bx_atk_slurp(file, NULL);
+	if (!r->path)
+		return bx_make_error(err, errno, "cannot read %s", file);
+	return 0;
+}
+
+static int guard_check(struct bx_atk_run *r, const char *file, bx_err_t *err)
+{
+	if (!r->path)
+		return 0;
+	cleanup_free char *now = bx_atk_slurp(file, NULL);
+	if (now && !strcmp(now, r->path))
+		return 0;
+	bx_err_t e = NULL;
+	if (bx_write_file(file, r->path, strlen(r->path), &e) < 0) {
+		bx_make_error(err, 0, "%s changed during the attack and cannot be restored: %s", file, e->msg);
+		bx_error_release(&e);
+		return -1;
+	}
+	return bx_make_error(err, 0, "%s changed during the attack (restored to its value before)", file);
+}
+
+#define HOSTNAME_FILE "/proc/sys/kernel/hostname"
+#define CORE_PATTERN_FILE "/proc/sys/kernel/core_pattern"
+
+static int hostname_plant(struct bx_atk_run *r, bx_err_t *err)
+{
+	return guard_plant(r, HOSTNAME_FILE, err);
+}
+
+static int hostname_cleanup(struct bx_atk_run *r, bx_err_t *err)
+{
+	return guard_check(r, HOSTNAME_FILE, err);
+}
+
+static int core_pattern_plant(struct bx_atk_run *r, bx_err_t *err)
+{
+	return guard_plant(r, CORE_PATTERN_FILE, err);
+}
+
+static int core_pattern_cleanup(struct bx_atk_run *r, bx_err_t *err)
+{
+	return guard_check(r, CORE_PATTERN_FILE, err);
 }
 
 /* ---- kill-host ---- */
@@ -124,8 +176,10 @@ const struct bx_attack bx_attack_hostname = {
 	.mirrors = "--uts=host containers renaming the host (Docker refuses --uts=host + --hostname for this)",
 	.canary = "the host's hostname, never changed: the host checks the attack's UTS namespace and privileges",
 	.blocked_by = "",
+	.plant = hostname_plant,
 	.observe = hostname_observe,
 	.judge = bx_atk_judge_seen,
+	.cleanup = hostname_cleanup,
 };
 
 /* ---- unshare ---- */
@@ -247,8 +301,10 @@ const struct bx_attack bx_attack_proc_sys = {
 	.mirrors = "core_pattern container escapes (a crash runs the container's program as host root)",
 	.canary = "none written: the host reads the attack's open descriptors and their flags",
 	.blocked_by = "",
+	.plant = core_pattern_plant,
 	.observe = core_pattern_observe,
 	.judge = bx_atk_judge_seen,
+	.cleanup = core_pattern_cleanup,
 };
 
 static bool sysrq_available(char *why, size_t len)
