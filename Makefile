@@ -45,7 +45,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 IMAGE    := $(BUILD)/images/busybox/rootfs/bin/busybox
 
-.PHONY: all deps criu run test unit integration bench clean install help image
+.PHONY: all deps criu run test unit integration bench report clean install help image
 
 all: $(BUILD)/boxlab image
 
@@ -56,6 +56,7 @@ help:
 	@echo "make run        deps + build, then the dashboard (boxlab dash) with a demo container"
 	@echo "make test       deps + build, then unit (cmocka) and integration (bats) tests"
 	@echo "make bench      start-latency benchmark against unshare and runc"
+	@echo "make report     measure, then regenerate docs/DESIGN_REPORT.md's tables and figures (QUICK=1: < 2 min)"
 	@echo "make install    install into \$$DESTDIR\$$PREFIX (default /usr/local)"
 	@echo "make SAN=1 ...  build with AddressSanitizer and UBSan"
 
@@ -100,6 +101,11 @@ test: deps all unit
 
 bench: all
 	@BUILD=$(BUILD) bash scripts/bench.sh
+
+# Measures (start latency, setup cost, memory, pause/checkpoint, dashboard,
+# attacks) and rewrites docs/report/ and the tables of docs/DESIGN_REPORT.md.
+report: all
+	@BUILD=$(BUILD) QUICK=$(or $(QUICK),0) bash scripts/report/run.sh
 
 install: all
 	install -D -m 0755 $(BUILD)/boxlab $(DESTDIR)$(PREFIX)/bin/boxlab
