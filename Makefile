@@ -57,7 +57,7 @@ help:
 	@echo "make test       deps + build, then unit (cmocka) and integration (bats) tests"
 	@echo "make bench      start-latency benchmark against unshare and runc"
 	@echo "make report     measure, then regenerate docs/DESIGN_REPORT.md's tables and figures (QUICK=1: < 2 min)"
-	@echo "make install    install into \$$DESTDIR\$$PREFIX (default /usr/local)"
+	@echo "make install    install binary, image, man page and bash completion into \$$DESTDIR\$$PREFIX (default /usr/local)"
 	@echo "make SAN=1 ...  build with AddressSanitizer and UBSan"
 
 deps:
@@ -111,6 +111,8 @@ install: all
 	install -D -m 0755 $(BUILD)/boxlab $(DESTDIR)$(PREFIX)/bin/boxlab
 	mkdir -p $(DESTDIR)$(PREFIX)/share/boxlab/images
 	cp -a $(BUILD)/images/busybox $(DESTDIR)$(PREFIX)/share/boxlab/images/
+	install -D -m 0644 docs/boxlab.1 $(DESTDIR)$(PREFIX)/share/man/man1/boxlab.1
+	install -D -m 0644 contrib/boxlab.bash-completion $(DESTDIR)$(PREFIX)/share/bash-completion/completions/boxlab
 
 clean:
 	rm -rf $(BUILD)

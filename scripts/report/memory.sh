@@ -1,9 +1,9 @@
 # Memory overhead of a container: what boxlab itself keeps per running
 # container (the supervisor on the host, boxlab-init as pid 1 inside), the
-# container's memory cgroup charge with `sleep` as its whole workload, its
-# state dir on disk (overlay upper layer, logs), and the host's
-# MemAvailable drop divided by the number of containers (system-wide, so
-# noisy on a busy machine).  Every default module on.
+# container's memory cgroup charge with `sleep` as its whole workload, and
+# its state dir on disk (overlay upper layer, logs; not the mounted root).
+# Every default module on.  (The host's MemAvailable drop per container was
+# tried and left out: on a shared machine it is noise, even negative.)
 #
 # PSS (proportional set size, /proc/PID/smaps_rollup) rather than RSS:
 # the supervisors share one static binary's pages, and PSS splits them.
@@ -17,16 +17,12 @@ pss_kib() {
 }
 
 measure_memory() {
-	local n=10 i name sup init cg avail0 avail1
+	local n=10 i name sup init cg
 	quick && n=3
 	say "memory overhead: $n containers"
-	sync
-	avail0=$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo)
 	for ((i = 0; i < n; i++)); do
 		"$boxlab" run -d --name "rpt-mem$i" busybox sleep 3600 >/dev/null
 	done
-	sleep 1
-	avail1=$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo)
 	echo "container,supervisor_pss_kib,init_pss_kib,cgroup_kib,state_dir_kib" >"$DATA/memory-raw.csv"
 	for ((i = 0; i < n; i++)); do
 		name=rpt-mem$i
@@ -34,12 +30,12 @@ measure_memory() {
 		init=$(jq -r .pid "$BOXLAB_RUN_DIR/$name/state.json")
 		cg=$(cg_mem_mib "$name")
 		echo "$name,$(pss_kib "$sup"),$(pss_kib "$init"),$(awk -v m="$cg" 'BEGIN { printf "%d", m * 1024 }')," \
-			"$(du -sk "$BOXLAB_RUN_DIR/$name" | cut -f1)" | tr -d ' ' >>"$DATA/memory-raw.csv"
+			"$(du -skx "$BOXLAB_RUN_DIR/$name" | cut -f1)" | tr -d ' ' >>"$DATA/memory-raw.csv"
 	done
 	for ((i = 0; i < n; i++)); do
 		"$boxlab" rm -f "rpt-mem$i" >/dev/null
 	done
-	awk -F, -v n="$n" -v host="$(((avail0 - avail1) / n))" '
+	awk -F, -v n="$n" '
 		function stats(col,   i, j, t, v, k) {
 			k = 0
 			for (i = 2; i <= NR; i++) if (row[i, col] != "") v[++k] = row[i, col] + 0
@@ -51,6 +47,5 @@ measure_memory() {
 		END {
 			print "metric,median_kib,min_kib,max_kib,containers"
 			for (c = 2; c <= 5; c++) { m = name[c]; sub(/_kib$/, "", m); print m "," stats(c) "," n }
-			print "host_memavailable_drop," host "," host "," host "," n
 		}' "$DATA/memory-raw.csv" >"$DATA/memory.csv"
 }

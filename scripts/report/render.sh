@@ -95,8 +95,7 @@ render_memory() {
 			what["supervisor_pss"] = "boxlab supervisor on the host (PSS)"
 			what["init_pss"] = "boxlab-init, pid 1 inside (PSS)"
 			what["cgroup"] = "memory cgroup charge (init + sleep + page cache)"
-			what["state_dir"] = "state dir on disk (upper layer, logs, timeline)"
-			what["host_memavailable_drop"] = "host MemAvailable drop per container (system-wide, noisy)"
+			what["state_dir"] = "state dir on disk (upper layer, logs, timeline; not the mounted root)"
 		}
 		NR == 1 { print "per container", "median (KiB)", "min (KiB)", "max (KiB)"; next }
 		{ print ($1 in what ? what[$1] : $1), $2, $3, $4 }

@@ -29,7 +29,9 @@ measure_setup() {
 		# one object per container: module -> phase -> duration
 		map(reduce .[] as $e ({}; .[$e.module][$e.phase] += $e.duration_us)) as $runs |
 		"module,prepare_us,parent_setup_us,child_setup_us,child_finish_us,setup_us,teardown_us,runs",
-		($order[] as $m | select(any($runs[]; has($m))) |
+		# Every module, also those with no hook of their own (pid: its
+		# namespace comes with clone3, shown as its own row).
+		($order[] as $m |
 			[$m, (hooks[] as $h | [$runs[] | .[$m][$h] // 0] | median),
 			 ([$runs[] | .[$m] as $x | [hooks[] | $x[.] // 0] | add] | median),
 			 ([$runs[] | .[$m].teardown // 0] | median), ($runs | length)] | @csv),

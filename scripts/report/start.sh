@@ -1,6 +1,6 @@
 # Start latency: how long from the command to the exit of /bin/true in a
 # fresh container, for every module combination boxlab offers (all off,
-# each module alone, all on) and, in the same hyperfine run so they share
+# each module alone, all on) and, interleaved with them so they share
 # the machine's state, for the floor (unshare + chroot: the namespaces, a
 # fresh /proc, a root switch, nothing else), bubblewrap, runc and podman
 # on the same rootfs.
@@ -11,7 +11,7 @@
 # (some modules have no --MODULE switch, as their on-form takes a value).
 
 measure_start() {
-	local runs=20 warmup=3
+	local runs=20 warmup=2
 	quick && runs=3 warmup=1
 	local names=() cmds=() kinds=() mods=() m ini
 
@@ -52,13 +52,29 @@ measure_start() {
 		fi
 	done
 
-	local args=()
-	for i in "${keep[@]}"; do
-		args+=(-n "${names[i]}" "${cmds[i]}")
+	# Rounds of one run of every variant, each round in a rotated order,
+	# rather than all runs of one variant, then all of the next: on a
+	# shared machine load comes and goes, and must hit every variant
+	# alike.  hyperfine -N (no shell in between) times each run.
+	local nk=${#keep[@]} r j args
+	say "start latency: $nk variants, $runs rounds (+$warmup warmup) of one run each"
+	mkdir -p "$work/start"
+	for ((r = -warmup; r < runs; r++)); do
+		args=()
+		for ((j = 0; j < nk; j++)); do
+			i=${keep[(j + r + nk) % nk]}
+			args+=(-n "${names[i]}" "${cmds[i]}")
+		done
+		hyperfine -N --style none --runs 1 --export-json "$work/start/$r.json" "${args[@]}" \
+			>"$work/start.txt" 2>&1 || { cat "$work/start.txt" >&2; die "hyperfine failed"; }
+		[ "$r" -ge 0 ] || rm "$work/start/$r.json"
 	done
-	say "start latency: ${#keep[@]} variants, $runs runs (+$warmup warmup) each"
-	hyperfine -N --style basic --warmup "$warmup" --runs "$runs" --export-json "$work/start.json" \
-		"${args[@]}" >"$work/start.txt" 2>&1 || { cat "$work/start.txt" >&2; die "hyperfine failed"; }
+	# One result per variant, with every round's time.
+	jq -s '{results: (map(.results[]) | group_by(.command) | map({command: .[0].command, times: map(.times[])}) |
+		map(.times as $t | ($t | add / length) as $m | . + {mean: $m, min: ($t | min), max: ($t | max),
+			median: ($t | sort | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end),
+			stddev: (if ($t | length) > 1 then ($t | map((. - $m) * (. - $m)) | add / (length - 1) | sqrt) else 0 end)}))}' \
+		"$work"/start/*.json >"$work/start.json"
 
 	local meta="$work/start-meta.json"
 	for i in "${keep[@]}"; do
@@ -67,9 +83,10 @@ measure_start() {
 	done | jq -s 'add' >"$meta"
 	jq -r --slurpfile meta "$meta" '
 		def ms: . * 1000 * 100 | round / 100;
-		(.results[] | select(.command == "floor") | .mean) as $floor |
+		(.results | map({(.command): .}) | add) as $res |
+		$res.floor.mean as $floor |
 		"variant,kind,modules,runs,mean_ms,stddev_ms,median_ms,min_ms,max_ms,ratio_to_floor",
-		(.results[] | $meta[0][.command] as $m |
+		($meta[0] | to_entries[] | .value as $m | $res[.key] |
 			[.command, $m.kind, $m.modules, (.times | length), (.mean | ms), ((.stddev // 0) | ms),
 			 (.median | ms), (.min | ms), (.max | ms), (.mean / $floor * 100 | round / 100)] | @csv)' \
 		"$work/start.json" >"$DATA/start.csv"
