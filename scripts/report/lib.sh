@@ -89,9 +89,19 @@ report_cleanup() {
 		while read -r m; do umount -l "$m" 2>/dev/null || true; done
 	rm -rf --one-file-system "$work"
 	# runc's and podman's cgroups (boxlab's own go with its containers).
-	for cg in /sys/fs/cgroup/*/boxlab/"$cg_tag"* /sys/fs/cgroup/boxlab/"$cg_tag"*; do
-		[ -d "$cg" ] && find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null
+	# podman's cleanup process (conmon's exit command) may still be in
+	# them for a moment after `podman run` returned: retry a few seconds.
+	local i left
+	for ((i = 0; i < 50; i++)); do
+		left=0
+		for cg in /sys/fs/cgroup/*/boxlab/"$cg_tag"* /sys/fs/cgroup/boxlab/"$cg_tag"*; do
+			[ -d "$cg" ] || continue
+			find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null || left=1
+		done
+		[ "$left" = 0 ] && break
+		sleep 0.1
 	done
+	[ "$left" = 0 ] || echo "report: could not remove cgroups $(ls -d /sys/fs/cgroup/*/boxlab/"$cg_tag"* 2>/dev/null)" >&2
 	exit "$rc"
 }
 
