@@ -21,10 +21,14 @@ cg_mem_mib() {
 }
 
 timed() { # VAR COMMAND...: run it quietly, store its wall time in ms
+	timed_try "$@" || { cat "$work/timed.err" >&2; die "failed: ${*:2}"; }
+}
+
+timed_try() { # the same, returning non-zero when the command fails
 	local __v=$1 t0 t1
 	shift
 	t0=$(now_us)
-	"$@" >/dev/null 2>"$work/timed.err" || { cat "$work/timed.err" >&2; die "failed: $*"; }
+	"$@" >/dev/null 2>"$work/timed.err" || return 1
 	t1=$(now_us)
 	printf -v "$__v" '%s' "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1000 }')"
 }
@@ -61,7 +65,14 @@ measure_freeze() {
 				echo "$mib,$rss,resume,$r,$ms," >>"$DATA/freeze-raw.csv"
 			done
 			if [ "$criu" = 1 ]; then
-				timed ms "$boxlab" checkpoint "$name"
+				# CRIU fails now and then on a busy host (another
+				# CRIU's cgroups, say): count it, say why, go on.
+				if ! timed_try ms "$boxlab" checkpoint "$name"; then
+					echo "$mib,$rss,checkpoint-failed,$r,," >>"$DATA/freeze-raw.csv"
+					echo "checkpoint at $mib MiB failed: $(head -c 300 "$work/timed.err")" >>"$work/ckpt-failures"
+					"$boxlab" rm -f "$name" >/dev/null
+					continue
+				fi
 				img=$("$boxlab" inspect --json "$name" | jq -r '(.ckpt_size // 0) / 1048576 * 10 | round / 10')
 				echo "$mib,$rss,checkpoint,$r,$ms,$img" >>"$DATA/freeze-raw.csv"
 				timed ms "$boxlab" restore "$name"
@@ -73,6 +84,12 @@ measure_freeze() {
 			"$boxlab" rm -f "$name" >/dev/null
 		done
 	done
+	if [ -s "$work/ckpt-failures" ]; then
+		{
+			echo "$(wc -l <"$work/ckpt-failures") checkpoint(s) failed and are left out of the medians:"
+			sed 's/^/- /' "$work/ckpt-failures"
+		} >"$DATA/freeze-criu.txt"
+	fi
 	# The images are of no further use; they are the bulk of $work.
 	rm -rf "$BOXLAB_LIB_DIR/checkpoints"
 	awk -F, '
