@@ -69,8 +69,9 @@ render_start() { # [FILTER: awk condition on kind ($2)]
 				sprintf(\"%.1f–%.1f\", \$8, \$9), sprintf(\"%.2f\", \$10)
 		}" | md_rows
 	echo
-	echo "$(csv_tsv "$DATA/start.csv" | awk -F'\t' 'NR == 2 { print $4 }') runs each (hyperfine -N, after warmup);" \
-		"the exact command lines are in [start-commands.csv](report/data/start-commands.csv)."
+	echo "$(csv_tsv "$DATA/start.csv" | awk -F'\t' 'NR == 2 { print $4 }') rounds after warmup, each running every" \
+		"variant once in a rotated order (hyperfine -N per run); the exact command lines are in" \
+		"[start-commands.csv](report/data/start-commands.csv)."
 }
 
 render_setup() {

@@ -15,8 +15,9 @@
 #   BUILD          where boxlab was built (default build)
 #   REPORT_DOCS    the docs dir to write into (default docs; tests point it
 #                  at a copy)
-#   REPORT_PARTS   the parts to measure (default all); the others keep
-#                  their CSV from the last run, and everything is rendered
+#   REPORT_PARTS   the parts to measure (default all; "none": only render);
+#                  the others keep their CSV from the last run, and
+#                  everything is rendered
 # Runs as root; everything it starts lives in one temp dir and is removed
 # at the end, also on failure or Ctrl-C (scripts/report/lib.sh).
 set -euo pipefail
@@ -34,9 +35,10 @@ for f in lib env start setup memory freeze dash attacks render; do
 done
 
 case "${QUICK:-0}" in 0 | 1) ;; *) die "QUICK must be 0 or 1, not '$QUICK'" ;; esac
+[ "$PARTS" = none ] && PARTS=""
 for p in $PARTS; do
 	case " env start setup memory freeze dash attacks " in *" $p "*) ;;
-	*) die "unknown part '$p' in REPORT_PARTS (allowed: env start setup memory freeze dash attacks)" ;; esac
+	*) die "unknown part '$p' in REPORT_PARTS (allowed: env start setup memory freeze dash attacks, or none)" ;; esac
 done
 [ -f "$DOCS/DESIGN_REPORT.md" ] || die "$DOCS/DESIGN_REPORT.md missing (REPORT_DOCS=$DOCS)"
 report_setup
