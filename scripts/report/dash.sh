@@ -18,7 +18,7 @@ measure_dash() {
 	say "dashboard CPU: ${counts[*]} containers, ${window} s each"
 	for n in "${counts[@]}"; do
 		for ((i = have; i < n; i++)); do
-			"$boxlab" run -d --name "rpt-dash$i" --net=none busybox sleep 3600 >/dev/null
+			"$boxlab" run -d --name "$cg_tag-dash$i" --net=none busybox sleep 3600 >/dev/null
 		done
 		have=$n
 		tmux -S "$tmux_sock" new-session -d -s dash -x 160 -y 50 \
@@ -36,6 +36,6 @@ measure_dash() {
 			'BEGIN { printf "%d,1,%.1f,%.2f,%d\n", n, t / 1e6, c / hz / (t / 1e6) * 100, rss }' >>"$DATA/dash.csv"
 	done
 	for ((i = 0; i < have; i++)); do
-		"$boxlab" rm -f "rpt-dash$i" >/dev/null
+		"$boxlab" rm -f "$cg_tag-dash$i" >/dev/null
 	done
 }

@@ -52,7 +52,7 @@ measure_freeze() {
 	say "pause/resume and checkpoint/restore at ${sizes[*]} MiB, $reps runs each"
 	for mib in "${sizes[@]}"; do
 		for ((r = 0; r < reps; r++)); do
-			name=rpt-mem$mib-$r
+			name=$cg_tag-mem$mib-$r
 			"$boxlab" run -d --name "$name" --net=none -v "$work/bin:/r:ro" busybox \
 				sh -c "cp /r/touchmem /tmp/t && exec /tmp/t $mib" >/dev/null
 			wait_until 60 grep -q '^ready' "$BOXLAB_RUN_DIR/$name/stdout.log" ||

@@ -21,11 +21,11 @@ measure_memory() {
 	quick && n=3
 	say "memory overhead: $n containers"
 	for ((i = 0; i < n; i++)); do
-		"$boxlab" run -d --name "rpt-mem$i" busybox sleep 3600 >/dev/null
+		"$boxlab" run -d --name "$cg_tag-mem$i" busybox sleep 3600 >/dev/null
 	done
 	echo "container,supervisor_pss_kib,init_pss_kib,cgroup_kib,state_dir_kib" >"$DATA/memory-raw.csv"
 	for ((i = 0; i < n; i++)); do
-		name=rpt-mem$i
+		name=$cg_tag-mem$i
 		sup=$(jq -r .supervisor "$BOXLAB_RUN_DIR/$name/state.json")
 		init=$(jq -r .pid "$BOXLAB_RUN_DIR/$name/state.json")
 		cg=$(cg_mem_mib "$name")
@@ -33,7 +33,7 @@ measure_memory() {
 			"$(du -skx "$BOXLAB_RUN_DIR/$name" | cut -f1)" | tr -d ' ' >>"$DATA/memory-raw.csv"
 	done
 	for ((i = 0; i < n; i++)); do
-		"$boxlab" rm -f "rpt-mem$i" >/dev/null
+		"$boxlab" rm -f "$cg_tag-mem$i" >/dev/null
 	done
 	awk -F, -v n="$n" '
 		function stats(col,   i, j, t, v, k) {

@@ -16,7 +16,7 @@ measure_setup() {
 	mkdir -p "$work/events"
 	say "setup cost: timelines of $n containers"
 	for ((r = 0; r < n; r++)); do
-		name=rpt-tl$r
+		name=$cg_tag-tl$r
 		"$boxlab" run -d --name "$name" busybox /bin/true >/dev/null
 		wait_exited "$name" || die "container $name did not exit"
 		"$boxlab" events --json "$name" >"$work/events/$r.json"

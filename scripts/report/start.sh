@@ -30,15 +30,18 @@ measure_start() {
 		cmds+=("podman --root $work/podman/root --runroot $work/podman/run --tmpdir $work/podman/tmp --cgroup-manager cgroupfs $(podman_run_args) /bin/true")
 	fi
 
-	names+=(none) kinds+=(none) mods+=("") cmds+=("$boxlab run --rm --isolation=none busybox /bin/true")
+	# Named, not generated names: cgroups are boxlab/NAME host-wide, and
+	# a generated name may be one another user's container has.
+	local run="$boxlab run --rm --name $cg_tag"
+	names+=(none) kinds+=(none) mods+=("") cmds+=("$run-none --isolation=none busybox /bin/true")
 	for m in "${modules[@]}"; do
 		ini="$work/only-$m.ini"
 		printf '[modules]\nisolation = none\n%s = on\n' "$m" >"$ini"
-		names+=("$m") kinds+=(module) mods+=("$m") cmds+=("$boxlab run --rm --config $ini busybox /bin/true")
+		names+=("$m") kinds+=(module) mods+=("$m") cmds+=("$run-$m --config $ini busybox /bin/true")
 	done
 	names+=(all-net-none) kinds+=(all) mods+=("all but network")
-	cmds+=("$boxlab run --rm --net=none busybox /bin/true")
-	names+=(all) kinds+=(all) mods+=(all) cmds+=("$boxlab run --rm busybox /bin/true")
+	cmds+=("$run-allnn --net=none busybox /bin/true")
+	names+=(all) kinds+=(all) mods+=(all) cmds+=("$run-all busybox /bin/true")
 
 	# Each must work before its time means anything; a tool that cannot
 	# run here is left out and said so.
@@ -65,8 +68,15 @@ measure_start() {
 			i=${keep[(j + r + nk) % nk]}
 			args+=(-n "${names[i]}" "${cmds[i]}")
 		done
-		hyperfine -N --style none --runs 1 --export-json "$work/start/$r.json" "${args[@]}" \
-			>"$work/start.txt" 2>&1 || { cat "$work/start.txt" >&2; die "hyperfine failed"; }
+		if ! hyperfine -N --style none --runs 1 --export-json "$work/start/$r.json" "${args[@]}" \
+			>"$work/start.txt" 2>&1; then
+			# Which one, and why: run each once more, showing its output.
+			for ((j = 1; j < ${#args[@]}; j += 3)); do
+				out=$(${args[j + 1]} 2>&1 </dev/null) ||
+					die "in round $r, ${args[j]} failed: ${args[j + 1]}"$'\n'"$out"
+			done
+			die "hyperfine failed in round $r, and no command fails again: $(cat "$work/start.txt")"
+		fi
 		[ "$r" -ge 0 ] || rm "$work/start/$r.json"
 	done
 	# One result per variant, with every round's time.

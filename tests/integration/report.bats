@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
-# make report (QUICK=1) and the docs that must agree with the binary: the
-# man page's commands and flags, the bash completion, make install.
+# make report (QUICK=1), and what ships beside the binary: the bash
+# completion and make install.  (The man page against every command's
+# --help: commands.bats; against the INI keys: unit test_manpage.)
 
 load helpers
 
@@ -93,31 +94,6 @@ header() {
 	run env REPORT_DOCS="$docs" REPORT_PARTS=env bash "$ROOT/scripts/report/run.sh"
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"has no <!-- BEGIN table:"* ]]
-}
-
-@test "man page: renders without warnings; every command, subcommand and long flag of every --help is in it" {
-	man="$ROOT/docs/boxlab.1"
-	run sh -c "groff -ww -man -Tutf8 '$man' 2>&1 >/dev/null"
-	[ -z "$output" ]
-	run sh -c "MANWIDTH=80 man -l '$man' 2>&1 >/dev/null"
-	[ -z "$output" ]
-	cmds=$(bx --help | awk '/^Commands:/ { f = 1; next } f && /^  [a-z]/ { print $1 }')
-	[ "$(echo "$cmds" | wc -l)" -ge 20 ]
-	modules=$(bx check --json | jq -r '.modules[].name')
-	for c in $cmds; do
-		grep -q "^\.B $c\( \|$\)" "$man" || { echo "command $c missing"; false; }
-		for f in $(bx "$c" --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
-			# Module switches are documented once, as --no-MODULE.
-			case "$f" in --no-*) continue ;; esac
-			for m in $modules; do [ "$f" = "--$m" ] && continue 2; done
-			grep -qF -- "$(echo "$f" | sed 's/-/\\-/g')" "$man" || { echo "$c $f missing from the man page"; false; }
-		done
-		# Subcommands (network create, image ls, ...) have their own entry.
-		for s in $(bx "$c" --help | sed -n "1s/^Usage: boxlab $c \([a-z]\)/\1/p" | tr '|' '\n' | awk '{ print $1 }' |
-			grep '^[a-z]\+$'); do
-			grep -q "^\.B $c $s\( \|$\)" "$man" || { echo "subcommand $c $s missing"; false; }
-		done
-	done
 }
 
 @test "bash completion: every command, subcommands, flags and module switches" {
