@@ -112,13 +112,15 @@ report_cleanup() {
 # cgroups under boxlab/, no network (a network would mean a bridge and
 # NAT rules on the host).  nofile and nproc at or below the hard limits:
 # CAP_SYS_RESOURCE is not in our bounding set, and podman's defaults
-# (1048576) cannot be set here.
+# (1048576) cannot be set here.  --cgroups=no-conmon: conmon outlives
+# `podman run` and would otherwise make (and leave) cgroups of its own
+# under the parent, after our cleanup ran.
 podman_cmd() {
 	podman --root "$work/podman/root" --runroot "$work/podman/run" --tmpdir "$work/podman/tmp" \
 		--cgroup-manager cgroupfs "$@"
 }
 podman_run_args() {
-	echo "run --rm --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024" \
+	echo "run --rm --network none --cgroups=no-conmon --ulimit nofile=1024:1024 --ulimit nproc=1024:1024" \
 		"--cgroup-parent /boxlab/$cg_tag-podman --rootfs $rootfs"
 }
 

@@ -135,7 +135,7 @@ render_attacks() {
 		NR == 1 { $1 = "attack"; for (i = 5; i <= NF; i++) $i = "no " $i; print; next }
 		{ for (i = 2; i <= NF; i++) if ($i == "ESCAPED") $i = "**ESCAPED**"; print }' | md_rows
 	echo
-	echo "BLOCKED / **ESCAPED** / N/A as judged on the host; \"no MODULE\": the default set with that one module removed."
+	echo "Verdicts as the host judged them (ESCAPED in bold); \"no MODULE\": the default set with that one module removed."
 }
 
 # Figures: TSV in $work, one gnuplot script each.
