@@ -47,7 +47,7 @@ IMAGE    := $(BUILD)/images/busybox/rootfs/bin/busybox
 # The attack programs (attacks/, boxlab attack): static, into the image.
 ATK_BIN  := $(patsubst attacks/%.c,$(BUILD)/attacks/%,$(wildcard attacks/*.c))
 
-.PHONY: all deps criu run test unit integration bench clean install help image demo
+.PHONY: all deps criu run test unit integration bench report clean install help image demo
 
 all: $(BUILD)/boxlab image
 
@@ -59,7 +59,8 @@ help:
 	@echo "make test       deps + build, then unit (cmocka) and integration (bats) tests"
 	@echo "make bench      every benchmark (scripts/bench*.sh): start latency, stats, network, seccomp, ..."
 	@echo "make demo       every demos/NN-name.sh story, one after the other (root)"
-	@echo "make install    install into \$$DESTDIR\$$PREFIX (default /usr/local)"
+	@echo "make report     measure, then regenerate docs/DESIGN_REPORT.md's tables and figures (QUICK=1: < 2 min)"
+	@echo "make install    install binary, image, man page and bash completion into \$$DESTDIR\$$PREFIX (default /usr/local)"
 	@echo "make SAN=1 ...  build with AddressSanitizer and UBSan"
 
 deps:
@@ -118,12 +119,19 @@ bench: all
 demo: all
 	@for d in demos/[0-9][0-9]-*.sh; do BOXLAB=$(abspath $(BUILD))/boxlab $$d || exit 1; done
 
+# Measures (start latency, setup cost, memory, pause/checkpoint, dashboard,
+# attacks) and rewrites docs/report/ and the tables of docs/DESIGN_REPORT.md.
+report: all
+	@BUILD=$(BUILD) QUICK=$(or $(QUICK),0) bash scripts/report/run.sh
+
 install: all
 	install -D -m 0755 $(BUILD)/boxlab $(DESTDIR)$(PREFIX)/bin/boxlab
 	mkdir -p $(DESTDIR)$(PREFIX)/share/boxlab/images
 	cp -a $(BUILD)/images/busybox $(DESTDIR)$(PREFIX)/share/boxlab/images/
 	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/boxlab/demos demos/lib.sh demos/README.md
 	install -m 0755 demos/[0-9][0-9]-*.sh $(DESTDIR)$(PREFIX)/share/boxlab/demos/
+	install -D -m 0644 docs/boxlab.1 $(DESTDIR)$(PREFIX)/share/man/man1/boxlab.1
+	install -D -m 0644 contrib/boxlab.bash-completion $(DESTDIR)$(PREFIX)/share/bash-completion/completions/boxlab
 
 clean:
 	rm -rf $(BUILD)
