@@ -2,6 +2,7 @@
  * and the dispatch; every command lives in src/cli/. */
 #include "cli/cli.h"
 #include "core/proc.h"
+#include "oci/oci.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -53,6 +54,10 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
 	bx_proc_title_init(argc, argv);
+	/* The OCI runtime interface (src/oci/commands.c says how it is told
+	 * apart from the native commands). */
+	if (bx_oci_wants(argc, argv))
+		return bx_oci_main(argc, argv);
 	if (argc < 2) {
 		usage(stderr);
 		return 2;
