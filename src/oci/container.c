@@ -467,7 +467,7 @@ static void __attribute__((noreturn)) child_main(struct child *ch)
 	if (bx_oci_hooks_run(c->hooks, BX_HOOK_CREATE_CONTAINER, state_json, &err) < 0)
 		child_fail(fd, &err);
 	if (c->new_ns & CLONE_NEWNS || c->join_ns & CLONE_NEWNS) {
-		if (pivot(ch, &err) < 0 || mask_paths(c, &err) < 0 || write_sysctls(c, &err) < 0)
+		if (pivot(ch, &err) < 0 || write_sysctls(c, &err) < 0 || mask_paths(c, &err) < 0)
 			child_fail(fd, &err);
 		if (c->root_ro && mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0) {
 			bx_make_error(&err, errno, "cannot make the root read-only (root.readonly)");
