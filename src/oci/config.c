@@ -818,6 +818,7 @@ static int parse_paths(json_t *lx, const char *key, char ***out, bx_err_t *err)
 static int parse_linux(json_t *root, struct bx_oci_config *c, bx_err_t *err)
 {
 	int fail = 0;
+	cleanup_free char *prop = NULL;
 	json_t *lx = get_obj(root, "linux", "", err, &fail);
 	if (fail)
 		return -1;
@@ -845,7 +846,6 @@ static int parse_linux(json_t *root, struct bx_oci_config *c, bx_err_t *err)
 		bad(err, "linux.uidMappings", "a new user namespace needs uidMappings and gidMappings");
 		goto out;
 	}
-	cleanup_free char *prop = NULL;
 	if (get_str(lx, "rootfsPropagation", "linux", &prop, err) < 0)
 		goto out;
 	c->rootfs_propagation = MS_SLAVE | MS_REC; /* runc's default */
@@ -927,6 +927,7 @@ int bx_oci_config_parse(const char *text, const char *bundle, struct bx_oci_conf
 {
 	json_error_t je;
 	int fail = 0, r = -1;
+	cleanup_free char *rpath = NULL;
 	memset(c, 0, sizeof *c);
 	bx_spec_init(&c->cg_spec);
 	/* bx_spec_init turns on every default module: the OCI box has
@@ -953,7 +954,6 @@ int bx_oci_config_parse(const char *text, const char *bundle, struct bx_oci_conf
 	json_t *rootfs = get_obj(root, "root", "", err, &fail);
 	if (fail)
 		goto out;
-	cleanup_free char *rpath = NULL;
 	if (!rootfs || get_str(rootfs, "path", "root", &rpath, err) < 0 || !rpath) {
 		if (!*err)
 			bad(err, "root.path", "is required (the container's root directory, relative to the bundle)");

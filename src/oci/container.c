@@ -488,7 +488,7 @@ static void __attribute__((noreturn)) child_main(struct child *ch)
 		 * see the host's keys (runc does the same). */
 		syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, NULL);
 	}
-	if (bx_oci_rlimits(p, &err) < 0)
+	if (bx_oci_rlimits(p, NULL, &err) < 0)
 		child_fail(fd, &err);
 	if (c->seccomp_json && !p->nnp && bx_oci_seccomp(c->seccomp_json, p, &err) < 0)
 		child_fail(fd, &err);
@@ -803,6 +803,7 @@ int bx_oci_start(const char *id, bx_err_t *err)
 	}
 	cleanup_free char *fifo = bx_oci_path(id, "exec.fifo");
 	cleanup_free char *saved = bx_oci_path(id, "");
+	cleanup_free char *sj = NULL;
 	int ret = -1;
 	cleanup_close int fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
@@ -830,7 +831,7 @@ int bx_oci_start(const char *id, bx_err_t *err)
 		ret = 0;
 		goto out;
 	}
-	cleanup_free char *sj = bx_oci_state_json(&st, BX_OCI_RUNNING);
+	sj = bx_oci_state_json(&st, BX_OCI_RUNNING);
 	ret = bx_oci_hooks_run(c.hooks, BX_HOOK_POSTSTART, sj, err);
 	bx_oci_config_free(&c);
 out:

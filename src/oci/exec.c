@@ -304,7 +304,7 @@ int bx_oci_exec(int argc, char **argv)
 				close(sock);
 			if (!p.terminal)
 				setsid();
-			if (bx_oci_rlimits(&p, &err) < 0)
+			if (bx_oci_rlimits(&p, &c.process, &err) < 0)
 				die(errp[1], &err);
 			if (c.seccomp_json && !p.nnp && bx_oci_seccomp(c.seccomp_json, &p, &err) < 0)
 				die(errp[1], &err);

@@ -45,7 +45,7 @@ void bx_oci_log(const char *level, const char *fmt, ...)
 	if (!strcmp(level, "debug") && !bx_oci_g.debug)
 		return;
 	/* Engines read --log back (podman shows the last "error" line of
-	 * it when the runtime fails); stderr is for a person. */
+	 * it when the runtime fails). */
 	if (bx_oci_g.log) {
 		int fd = open(bx_oci_g.log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 		if (fd >= 0) {
@@ -66,11 +66,22 @@ void bx_oci_log(const char *level, const char *fmt, ...)
 			close(fd);
 		}
 	}
-	if (strcmp(level, "error"))
+	/* Without --log, a person is at the terminal; with it, an engine,
+	 * which shows our stderr as the container's (podman exec). */
+	if (!bx_oci_g.log && strcmp(level, "error"))
 		fprintf(stderr, "boxlab: %s: %s\n", level, msg);
 }
 
-int bx_oci_rlimits(const struct bx_oci_process *p, bx_err_t *err)
+/* Was this limit asked for, and so warned about, at create already? */
+static bool warned(const struct bx_oci_process *done, const struct bx_oci_rlimit *r)
+{
+	for (size_t i = 0; done && i < done->nrlimits; i++)
+		if (done->rlimits[i].resource == r->resource && done->rlimits[i].hard == r->hard)
+			return true;
+	return false;
+}
+
+int bx_oci_rlimits(const struct bx_oci_process *p, const struct bx_oci_process *done, bx_err_t *err)
 {
 	for (size_t i = 0; i < p->nrlimits; i++) {
 		const struct bx_oci_rlimit *r = &p->rlimits[i];
@@ -85,7 +96,8 @@ int bx_oci_rlimits(const struct bx_oci_process *p, bx_err_t *err)
 		struct rlimit got = {want.rlim_cur < cur.rlim_max ? want.rlim_cur : cur.rlim_max, cur.rlim_max};
 		if (setrlimit(r->resource, &got) < 0)
 			return bx_make_error(err, errno, "cannot set %s", r->name);
-		bx_oci_log("warning", "%s: hard limit %llu cannot be raised above %llu without CAP_SYS_RESOURCE: "
+		if (!warned(done, r))
+			bx_oci_log("warning", "%s: hard limit %llu cannot be raised above %llu without CAP_SYS_RESOURCE: "
 				      "clamped to soft %llu, hard %llu", r->name, (unsigned long long)r->hard,
 			   (unsigned long long)cur.rlim_max, (unsigned long long)got.rlim_cur,
 			   (unsigned long long)got.rlim_max);
@@ -119,7 +131,7 @@ static int set_caps(const uint64_t *caps, bx_err_t *err)
 
 int bx_oci_apply_process(const struct bx_oci_process *p, bool set_rlimits, bx_err_t *err)
 {
-	if (set_rlimits && bx_oci_rlimits(p, err) < 0)
+	if (set_rlimits && bx_oci_rlimits(p, NULL, err) < 0)
 		return -1;
 	if (p->umask_set)
 		umask(p->umask);
