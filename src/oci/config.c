@@ -121,6 +121,24 @@ static int get_bool(json_t *o, const char *key, const char *path, bool *out, bx_
 	return 0;
 }
 
+/* An integer, also one read as a real: a config with a uint64 above
+ * INT64_MAX (an unlimited rlimit written as 2^64-1) is parsed with
+ * JSON_DECODE_INT_AS_REAL, where every number is a real. */
+static bool as_int(json_t *v, long long *out)
+{
+	if (json_is_integer(v)) {
+		*out = json_integer_value(v);
+		return true;
+	}
+	if (!json_is_real(v))
+		return false;
+	double d = json_real_value(v);
+	if (d != (double)(long long)d || d >= 9.2e18 || d <= -9.2e18)
+		return false;
+	*out = (long long)d;
+	return true;
+}
+
 /* An integer in [lo, hi]; *set tells whether it was there. */
 static int get_int(json_t *o, const char *key, const char *path, long long lo, long long hi, long long *out, bool *set,
 		   bx_err_t *err)
@@ -131,9 +149,9 @@ static int get_int(json_t *o, const char *key, const char *path, long long lo, l
 	if (!v || json_is_null(v))
 		return 0;
 	cleanup_free char *p = xasprintf("%s.%s", path, key);
-	if (!json_is_integer(v))
+	long long n;
+	if (!as_int(v, &n))
 		return bad(err, p, "must be an integer");
-	long long n = json_integer_value(v);
 	if (n < lo || n > hi) {
 		bx_usage_error(err, "config.json: %s: %lld is out of range (%lld to %lld)", p, n, lo, hi);
 		return -1;
@@ -414,11 +432,12 @@ static int parse_process(json_t *po, const char *path, bool need_args, struct bx
 		if (g) {
 			p->gids = xzalloc((json_array_size(g) + 1) * sizeof *p->gids);
 			json_array_foreach(g, i, e) {
-				if (!json_is_integer(e) || json_integer_value(e) < 0 || json_integer_value(e) >= UINT32_MAX) {
+				long long g;
+				if (!as_int(e, &g) || g < 0 || g >= UINT32_MAX) {
 					cleanup_free char *ep = xasprintf("%s.additionalGids[%zu]", sub, i);
 					return bad(err, ep, "must be a gid (an integer 0 to 4294967294)");
 				}
-				p->gids[p->ngids++] = (gid_t)json_integer_value(e);
+				p->gids[p->ngids++] = (gid_t)g;
 			}
 		}
 		if (refuse(user, "username", sub, "a Windows field", err) < 0)
@@ -456,8 +475,9 @@ static int parse_process(json_t *po, const char *path, bool need_args, struct bx
 			if (!json_is_number(soft) || !json_is_number(hard) || json_number_value(soft) < 0 ||
 			    json_number_value(hard) < 0)
 				return bad(err, sub, "soft and hard must both be non-negative integers");
-			r->soft = json_is_integer(soft) ? (rlim_t)json_integer_value(soft) : RLIM_INFINITY;
-			r->hard = json_is_integer(hard) ? (rlim_t)json_integer_value(hard) : RLIM_INFINITY;
+			long long sv, hv;
+			r->soft = as_int(soft, &sv) ? (rlim_t)sv : RLIM_INFINITY;
+			r->hard = as_int(hard, &hv) ? (rlim_t)hv : RLIM_INFINITY;
 			if (r->soft > r->hard)
 				return bad(err, sub, "soft is above hard");
 		}
@@ -488,6 +508,8 @@ int bx_oci_process_parse(const char *text, struct bx_oci_process *p, bx_err_t *e
 {
 	json_error_t je;
 	json_t *root = json_loads(text, 0, &je);
+	if (!root && strstr(je.text, "too big integer"))
+		root = json_loads(text, JSON_DECODE_INT_AS_REAL, &je);
 	memset(p, 0, sizeof *p);
 	if (!root)
 		return bx_usage_error(err, "process.json: line %d: %s", je.line, je.text);
@@ -934,6 +956,8 @@ int bx_oci_config_parse(const char *text, const char *bundle, struct bx_oci_conf
 	 * only the cgroup modules its resources need. */
 	memset(c->cg_spec.modules, 0, sizeof c->cg_spec.modules);
 	json_t *root = json_loads(text, JSON_REJECT_DUPLICATES, &je);
+	if (!root && strstr(je.text, "too big integer"))
+		root = json_loads(text, JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL, &je);
 	if (!root)
 		return bx_usage_error(err, "config.json: line %d column %d: %s", je.line, je.column, je.text);
 	if (!json_is_object(root)) {
