@@ -47,6 +47,7 @@ static void usage(FILE *out)
 		     "can switch off (--no-MODULE) to see what it buys.\n\nCommands:\n");
 	for (size_t i = 0; bx_cmds[i]; i++)
 		fprintf(out, "  %-10s %s\n", bx_cmds[i]->name, bx_cmds[i]->summary);
+	bx_oci_help(out);
 	fprintf(out, "\nRun 'boxlab COMMAND --help' for a command's options, 'man boxlab' for all of it.\n"
 		     "Try: sudo boxlab run -it --rm busybox\n");
 }

@@ -669,6 +669,13 @@ static const struct {
 	{"spec", "[--bundle DIR]", "write a template config.json", cmd_spec},
 };
 
+void bx_oci_help(FILE *out)
+{
+	fprintf(out, "\nOCI runtime commands (runc-compatible, for engines such as podman; 'boxlab --root DIR --help'):\n");
+	for (size_t i = 0; i < N_ELEMENTS(verbs); i++)
+		fprintf(out, "  %-10s %s\n", verbs[i].name, verbs[i].summary);
+}
+
 static void oci_usage(FILE *out)
 {
 	fprintf(out, "Usage: boxlab [--root DIR] [--log FILE] [--log-format text|json] [--debug] COMMAND [ARG...]\n\n"

@@ -4,9 +4,9 @@
  *   cgroups (modules' prepare)
  *   join pid/net/ipc/uts/cgroup paths
  *   clone3(new namespaces) ----------> waits for GO
- *   id maps, cgroup attach, oom adj
+ *   id maps, oom adj
  *   GO  ----------------------------->  join user/mnt paths, hostname,
- *                                       mounts, devices
+ *   cgroup attach (meanwhile)           mounts, devices
  *   prestart, createRuntime hooks <---- HOOKS
  *   HOOKS (state JSON) -------------->  createContainer hooks,
  *                                       pivot_root, masks, sysctl,
@@ -431,12 +431,6 @@ static void __attribute__((noreturn)) child_main(struct child *ch)
 			child_fail(fd, &err);
 		}
 	}
-	/* After the parent put us in our cgroup: the namespace's root is
-	 * the container's own cgroup. */
-	if ((c->new_ns & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0) {
-		bx_make_error(&err, errno, "cannot make the cgroup namespace");
-		child_fail(fd, &err);
-	}
 	if (c->new_ns & CLONE_NEWUTS) {
 		if (c->hostname && sethostname(c->hostname, strlen(c->hostname)) < 0) {
 			bx_make_error(&err, errno, "cannot set the hostname %s", c->hostname);
@@ -464,6 +458,12 @@ static void __attribute__((noreturn)) child_main(struct child *ch)
 	}
 	if (msg_send(fd, MSG_HOOKS, NULL) < 0 || msg_recv(fd, &state_json) != MSG_HOOKS)
 		_exit(BX_EXIT_RUNTIME);
+	/* The parent has put us in our cgroups by now (it did while we
+	 * mounted): the namespace's root is the container's own cgroup. */
+	if ((c->new_ns & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0) {
+		bx_make_error(&err, errno, "cannot make the cgroup namespace");
+		child_fail(fd, &err);
+	}
 	if (bx_oci_hooks_run(c->hooks, BX_HOOK_CREATE_CONTAINER, state_json, &err) < 0)
 		child_fail(fd, &err);
 	if (c->new_ns & CLONE_NEWNS || c->join_ns & CLONE_NEWNS) {
@@ -724,14 +724,17 @@ int bx_oci_create(const struct bx_oci_create_opts *o, bx_err_t *err)
 		    write_map(pid, "gid_map", c.gidmap, c.ngidmap, err) < 0)
 			goto kill;
 	}
-	if (run_modules(&box, offsetof(struct bx_module, parent_setup), err) < 0)
-		goto kill;
 	if (c.process.has_oom && oom_adj(pid, c.process.oom_score_adj, err) < 0)
 		goto kill;
 	if (msg_send(sv[0], MSG_GO, NULL) < 0) {
 		bx_make_error(err, errno, "the container process died before setup");
 		goto kill;
 	}
+	/* The cgroup attach (on v1 the first write to a cgroup.procs waits
+	 * for an RCU grace period, ~10 ms) overlaps the child's mounts; it
+	 * is done before the hooks, and before the child runs anything. */
+	if (run_modules(&box, offsetof(struct bx_module, parent_setup), err) < 0)
+		goto kill;
 	for (;;) {
 		free(reply);
 		reply = NULL;

@@ -22,6 +22,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 
@@ -228,5 +229,7 @@ int bx_oci_wait_child(pid_t pid);
 /* Should this command line go to the OCI interface? */
 bool bx_oci_wants(int argc, char **argv);
 int bx_oci_main(int argc, char **argv);
+/* The OCI commands, for the native `boxlab --help`. */
+void bx_oci_help(FILE *out);
 
 #endif
