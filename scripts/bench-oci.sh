@@ -49,8 +49,9 @@ cleanup() {
 		podman --root "$PM_STORE" --runroot "$PM_RUN" --cgroup-manager cgroupfs rm -f -a >/dev/null 2>&1
 		podman --root "$PM_STORE" --runroot "$PM_RUN" --cgroup-manager cgroupfs system reset -f >/dev/null 2>&1
 	fi
+	# what runc made under podman's --cgroup-parent (emptied by runc)
 	for d in /sys/fs/cgroup/*/boxlab/oci-bench /sys/fs/cgroup/boxlab/oci-bench; do
-		[ -d "$d" ] && rmdir "$d" 2>/dev/null
+		[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
 	done
 	rm -rf "$tmp"
 }
@@ -82,9 +83,11 @@ printf 'run --bundle: boxlab %.1f ms, runc %.1f ms: %.1fx (goal >= 4x)\n' \
 if [ "$PODMAN" = 1 ] && command -v podman >/dev/null; then
 	pm="podman --root $PM_STORE --runroot $PM_RUN --cgroup-manager cgroupfs --events-backend file"
 	tar -C "$ROOTFS" -c . | $pm import - localhost/oci-bench:1 >/dev/null
-	# --ulimit host: podman asks for RLIMIT_NOFILE 1048576, which runc fails
-	# to set without CAP_SYS_RESOURCE (boxlab clamps it and warns)
-	flags="run --rm --network none --cgroups=no-conmon --cgroup-parent=/boxlab/oci-bench --ulimit host localhost/oci-bench:1 true"
+	# --ulimit: podman asks for RLIMIT_NOFILE and RLIMIT_NPROC above this
+	# host's hard limits, which runc fails to set without CAP_SYS_RESOURCE
+	# (boxlab clamps them and warns): both get limits they can set.
+	flags="run --rm --network none --cgroups=no-conmon --cgroup-parent=/boxlab/oci-bench"
+	flags="$flags --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 localhost/oci-bench:1 true"
 	$pm --runtime "$BOXLAB" $flags || die "podman with boxlab failed"
 	$pm --runtime "$(command -v runc)" $flags || die "podman with runc failed"
 	echo "== podman run --rm: boxlab vs runc ($PRUNS runs each)"
