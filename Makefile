@@ -47,7 +47,7 @@ IMAGE    := $(BUILD)/images/busybox/rootfs/bin/busybox
 
 .PHONY: all deps criu run test unit integration bench clean install help image
 
-all: $(BUILD)/boxlab image
+all: $(BUILD)/boxlab $(BUILD)/boxlab-oci image
 
 help:
 	@echo "make            build $(BUILD)/boxlab and the built-in busybox image"
@@ -72,6 +72,10 @@ criu:
 $(BUILD)/boxlab: $(OBJ)
 	@echo "  LD  $@"
 	@$(CC) $(LDFLAGS) $(BIN_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The same binary, always speaking OCI (src/oci/commands.c).
+$(BUILD)/boxlab-oci: $(BUILD)/boxlab
+	@ln -sf boxlab $@
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -103,6 +107,7 @@ bench: all
 
 install: all
 	install -D -m 0755 $(BUILD)/boxlab $(DESTDIR)$(PREFIX)/bin/boxlab
+	ln -sf boxlab $(DESTDIR)$(PREFIX)/bin/boxlab-oci
 	mkdir -p $(DESTDIR)$(PREFIX)/share/boxlab/images
 	cp -a $(BUILD)/images/busybox $(DESTDIR)$(PREFIX)/share/boxlab/images/
 

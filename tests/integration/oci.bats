@@ -55,6 +55,14 @@ status_of() {
 	oci state "$1" | jq -r .status
 }
 
+wait_status() { # ID STATUS: within 5 s
+	local deadline=$((SECONDS + 5))
+	until [ "$(status_of "$1")" = "$2" ]; do
+		[ "$SECONDS" -lt "$deadline" ] || { echo "$1 is $(status_of "$1"), not $2" >&2; return 1; }
+		sleep 0.1
+	done
+}
+
 @test "oci: run --bundle runs the command and returns its exit code" {
 	b=$(bundle b1 "$(args '["sh","-c","echo hello from $(hostname); exit 3"]')")
 	run oci run --bundle "$b" oci-run1
@@ -87,7 +95,7 @@ status_of() {
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"it is running"* ]]
 	oci kill oci-life KILL
-	wait_for 5 test "$(status_of oci-life)" = stopped
+	wait_status oci-life stopped
 	run oci kill oci-life TERM
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"not running"* ]]
@@ -112,8 +120,29 @@ status_of() {
 	run oci ps oci-pid
 	[[ "${lines[0]}" == *PID* ]]
 	[[ "$output" == *"sleep 100"* ]]
-	oci delete --force oci-pid
+	# kill --all reaches a process that left init's tree
+	oci exec --detach oci-pid sleep 77
+	oci kill --all oci-pid KILL
+	wait_status oci-pid stopped
+	wait_for 5 sh -c "! pgrep -x -f 'sleep 77' >/dev/null"
+	oci delete oci-pid
 	assert_no_cgroup oci-pid
+}
+
+@test "oci: --preserve-fds passes descriptors; the boxlab-oci link is always OCI" {
+	b=$(bundle b1 "$(args '["sh","-c","cat <&3; cat <&4 2>/dev/null || echo no-fd-4"]')")
+	echo passed-in >"$BOXLAB_RUN_DIR/fd3"
+	run oci run --preserve-fds 1 --bundle "$b" oci-fds 3<"$BOXLAB_RUN_DIR/fd3" 4<"$BOXLAB_RUN_DIR/fd3"
+	echo "$output"
+	[ "${lines[0]}" = passed-in ]
+	[ "${lines[-1]}" = no-fd-4 ]
+	ln -s "$BOXLAB" "$BOXLAB_RUN_DIR/boxlab-oci"
+	"$BOXLAB_RUN_DIR/boxlab-oci" --root "$ROOT" create --bundle "$b" oci-link
+	[ "$("$BOXLAB_RUN_DIR/boxlab-oci" --root "$ROOT" list -q)" = oci-link ]
+	# as boxlab-oci even `ps` means the OCI one
+	run env BOXLAB_OCI_ROOT="$ROOT" "$BOXLAB_RUN_DIR/boxlab-oci" ps --format json oci-link
+	[ "$(echo "$output" | jq length)" = 1 ]
+	oci delete --force oci-link
 }
 
 @test "oci: hooks run in the spec's order with the state on stdin" {
@@ -140,7 +169,7 @@ EOF
 	oci create --bundle "$b" oci-hooks
 	pid=$(oci state oci-hooks | jq -r .pid)
 	oci start oci-hooks
-	wait_for 5 test "$(status_of oci-hooks)" = stopped
+	wait_status oci-hooks stopped
 	oci delete oci-hooks
 	run awk '{print $1}' "$log"
 	echo "$output"
@@ -186,19 +215,20 @@ EOF
 	[ ! -e "$ROOT/oci-tty2" ]
 }
 
-@test "oci: each namespace is new: pid uts ipc net mnt cgroup" {
-	b=$(bundle b1 "$(args '["sh","-c","echo pid=$$; hostname; for n in ipc net mnt cgroup uts; do readlink /proc/self/ns/$n; done; cat /proc/net/dev | wc -l"]')")
+@test "oci: each namespace is new: pid uts ipc net mnt cgroup time" {
+	b=$(bundle b1 '.linux.namespaces += [{"type": "time"}] | .process.args = ["sh","-c","echo pid=$$; hostname; for n in ipc net mnt cgroup uts time; do readlink /proc/self/ns/$n; done; cat /proc/net/dev | wc -l"]')
 	run oci run --bundle "$b" oci-ns
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = pid=1 ]
 	[ "${lines[1]}" = boxlab ]
 	i=2
-	for n in ipc net mnt cgroup uts; do
+	for n in ipc net mnt cgroup uts time; do
+		[[ "${lines[$i]}" == "$n:["* ]]
 		[ "${lines[$i]}" != "$(readlink /proc/self/ns/$n)" ]
 		i=$((i + 1))
 	done
 	# only lo in a new network namespace: 2 header lines + lo
-	[ "${lines[7]}" = 3 ]
+	[ "${lines[8]}" = 3 ]
 }
 
 @test "oci: user namespace with uid/gid mappings" {
