@@ -246,11 +246,21 @@ static int cmd_run(int argc, char **argv)
 
 /* ---- start, state, kill, delete, pause, resume ---- */
 
-static int cmd_start(int argc, char **argv)
+/* A command that takes no flags and one ID; NULL after the error. */
+static const char *id_only(int argc, char **argv, const char *cmd)
 {
 	static const struct option longs[] = {{0}};
-	GETOPT_LOOP("", longs) return bad_flag("start", "ID", argc, argv);
-	const char *id = one_id(argc, argv, "start", "ID");
+	GETOPT_LOOP("", longs)
+	{
+		bad_flag(cmd, "ID", argc, argv);
+		return NULL;
+	}
+	return one_id(argc, argv, cmd, "ID");
+}
+
+static int cmd_start(int argc, char **argv)
+{
+	const char *id = id_only(argc, argv, "start");
 	bx_err_t err = NULL;
 	if (!id)
 		return 1;
@@ -259,9 +269,7 @@ static int cmd_start(int argc, char **argv)
 
 static int cmd_state(int argc, char **argv)
 {
-	static const struct option longs[] = {{0}};
-	GETOPT_LOOP("", longs) return bad_flag("state", "ID", argc, argv);
-	const char *id = one_id(argc, argv, "state", "ID");
+	const char *id = id_only(argc, argv, "state");
 	struct bx_oci_state st;
 	bx_err_t err = NULL;
 	if (!id)
@@ -342,9 +350,7 @@ static int cmd_delete(int argc, char **argv)
 static int freeze(int argc, char **argv, bool on)
 {
 	const char *cmd = on ? "pause" : "resume";
-	static const struct option longs[] = {{0}};
-	GETOPT_LOOP("", longs) return bad_flag(cmd, "ID", argc, argv);
-	const char *id = one_id(argc, argv, cmd, "ID");
+	const char *id = id_only(argc, argv, cmd);
 	struct bx_oci_state st;
 	bx_err_t err = NULL;
 	if (!id)

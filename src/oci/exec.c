@@ -9,6 +9,7 @@
  * subreaper collects it); without, we are its subreaper and wait. */
 #include "oci/oci.h"
 #include "core/proc.h"
+#include "core/process.h"
 #include "modules/caps.h"
 #include "modules/module.h"
 #include "util/cleanup.h"
@@ -52,18 +53,6 @@ static int fail(bx_err_t *err)
 	int code = (*err)->exit_code && (*err)->exit_code != BX_EXIT_USAGE ? (*err)->exit_code : 1;
 	bx_error_release(err);
 	return code;
-}
-
-static void env_set(char ***env, const char *kv)
-{
-	size_t klen = strcspn(kv, "=");
-	for (size_t i = 0; *env && (*env)[i]; i++)
-		if (!strncmp((*env)[i], kv, klen) && (*env)[i][klen] == '=') {
-			free((*env)[i]);
-			(*env)[i] = xstrdup(kv);
-			return;
-		}
-	strv_push(env, kv);
 }
 
 /* The config's process, deep-copied, for the flags to change. */
@@ -215,7 +204,7 @@ int bx_oci_exec(int argc, char **argv)
 			p.cwd = xstrdup(cwd);
 		}
 		for (size_t i = 0; envs[i]; i++)
-			env_set(&p.env, envs[i]);
+			bx_env_set(&p.env, envs[i]);
 		if (user) {
 			unsigned u, g;
 			int n = sscanf(user, "%u:%u", &u, &g);

@@ -6,6 +6,7 @@
  * no_new_privs is off (loading then needs CAP_SYS_ADMIN), else last. */
 #include "oci/oci.h"
 #include "core/proc.h"
+#include "core/process.h"
 #include "modules/caps.h"
 #include "modules/seccomp.h"
 #include "util/cleanup.h"
@@ -218,28 +219,17 @@ static int send_fd(int sock, const char *name, int fd)
 
 int bx_oci_console(int sock, bx_err_t *err)
 {
-	cleanup_close int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-	int unlock = 0, ptn = 0;
-	if (master < 0)
-		return bx_make_error(err, errno, "cannot open /dev/ptmx for process.terminal (is devpts mounted on /dev/pts?)");
-	if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCGPTN, &ptn) < 0)
-		return bx_make_error(err, errno, "cannot unlock the terminal");
-	int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
-	if (slave < 0)
-		return bx_make_error(err, errno, "cannot open the terminal's slave");
+	cleanup_close int master = -1;
+	int slave, ptn = 0;
+	if (bx_pty_open(&master, &slave, err) < 0)
+		return bx_error_hint(err, "process.terminal needs devpts mounted on /dev/pts");
 	char name[32];
+	if (ioctl(master, TIOCGPTN, &ptn) < 0)
+		ptn = -1;
 	snprintf(name, sizeof name, "/dev/pts/%d", ptn);
 	if (send_fd(sock, name, master) < 0) {
 		close(slave);
 		return bx_make_error(err, errno, "cannot send the terminal to --console-socket");
 	}
-	if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0) {
-		close(slave);
-		return bx_make_error(err, errno, "cannot make the terminal the controlling one");
-	}
-	for (int fd = 0; fd < 3; fd++)
-		dup2(slave, fd);
-	if (slave > 2)
-		close(slave);
-	return 0;
+	return bx_pty_attach(slave, err);
 }
