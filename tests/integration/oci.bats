@@ -396,3 +396,27 @@ EOF
 	run "$BOXLAB" spec --bundle "$BOXLAB_RUN_DIR"
 	[[ "$output" == *"already exists"* ]]
 }
+
+@test "oci: devices, sysctl, oomScoreAdj, read-only root, --no-pivot" {
+	b=$(bundle b1 '.root.readonly = true | .linux.devices = [{"type": "c", "path": "/dev/fuse", "major": 10, "minor": 229, "fileMode": 432}] | .linux.sysctl = {"net.ipv4.ping_group_range": "0 0"} | .process.oomScoreAdj = 500 | .process.args = ["sh","-c","stat -c \"%F %t:%T %a\" /dev/fuse; cat /proc/sys/net/ipv4/ping_group_range; cat /proc/self/oom_score_adj; touch /x 2>&1; cat /proc/self/mountinfo | awk \"\\$5 == \\\"/\\\" {print \\$4}\""]')
+	run oci run --bundle "$b" oci-misc
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "character special file a:e5 660" ]
+	[ "$(echo "${lines[1]}" | tr -s '\t ' ' ')" = "0 0" ]
+	[ "${lines[2]}" = 500 ]
+	[[ "${lines[3]}" == *"Read-only file system"* ]]
+	# pivot_root: the root is the bundle's rootfs, bound
+	[[ "${lines[4]}" == */b1/rootfs ]]
+	run oci run --no-pivot --bundle "$b" oci-nopivot
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[2]}" = 500 ]
+	# a score below ours needs CAP_SYS_RESOURCE: kept, with a warning
+	b=$(bundle b2 '.process.oomScoreAdj = -1000 | .process.args = ["cat", "/proc/self/oom_score_adj"]')
+	run oci run --bundle "$b" oci-oom
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"process.oomScoreAdj -1000 needs CAP_SYS_RESOURCE"* ]]
+	[ "${lines[-1]}" = "$(cat /proc/self/oom_score_adj)" ]
+}
