@@ -46,8 +46,10 @@ cleanup() {
 	"$BOXLAB" --root "$tmp/bx-root" delete --force oci-bench-bx >/dev/null 2>&1
 	runc --root "$tmp/runc-root" delete --force oci-bench-runc >/dev/null 2>&1
 	if [ "$PODMAN" = 1 ] && command -v podman >/dev/null; then
-		podman --root "$PM_STORE" --runroot "$PM_RUN" --cgroup-manager cgroupfs rm -f -a >/dev/null 2>&1
-		podman --root "$PM_STORE" --runroot "$PM_RUN" --cgroup-manager cgroupfs system reset -f >/dev/null 2>&1
+		podman --root "$PM_STORE" --runroot "$PM_RUN" --tmpdir "$PM_RUN/tmp" --cgroup-manager cgroupfs rm -f -a >/dev/null 2>&1
+		podman --root "$PM_STORE" --runroot "$PM_RUN" --tmpdir "$PM_RUN/tmp" --cgroup-manager cgroupfs rmi -f -a >/dev/null 2>&1
+		# containers/storage keeps its overlay dir bind-mounted
+		awk -v d="$tmp" 'index($5, d) == 1 {print $5}' /proc/self/mountinfo | sort -r | xargs -r umount -l
 	fi
 	# what runc made under podman's --cgroup-parent (emptied by runc)
 	for d in /sys/fs/cgroup/*/boxlab/oci-bench /sys/fs/cgroup/boxlab/oci-bench; do
@@ -81,7 +83,7 @@ printf 'run --bundle: boxlab %.1f ms, runc %.1f ms: %.1fx (goal >= 4x)\n' \
 [ "$(echo "$ratio >= 4" | bc)" = 1 ] || missed=1
 
 if [ "$PODMAN" = 1 ] && command -v podman >/dev/null; then
-	pm="podman --root $PM_STORE --runroot $PM_RUN --cgroup-manager cgroupfs --events-backend file"
+	pm="podman --root $PM_STORE --runroot $PM_RUN --tmpdir $PM_RUN/tmp --cgroup-manager cgroupfs --events-backend file"
 	tar -C "$ROOTFS" -c . | $pm import - localhost/oci-bench:1 >/dev/null
 	# --ulimit: podman asks for RLIMIT_NOFILE and RLIMIT_NPROC above this
 	# host's hard limits, which runc fails to set without CAP_SYS_RESOURCE

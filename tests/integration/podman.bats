@@ -15,13 +15,27 @@ PM_RUN=/run/boxlab-oci-podman
 PM_IMAGE=localhost/oci-busybox:test
 
 pm() {
-	timeout "${PM_TIMEOUT:-60}" podman --root "$PM_STORE/storage" --runroot "$PM_RUN" --cgroup-manager cgroupfs \
+	timeout "${PM_TIMEOUT:-60}" podman --root "$PM_STORE/storage" --runroot "$PM_RUN" --tmpdir "$PM_RUN/tmp" \
+		--cgroup-manager cgroupfs \
 		--events-backend file --runtime "$BOXLAB" "$@"
 }
 
 # podman run, the flags every test uses
 pm_run() {
 	pm run --network none --cgroups=no-conmon "$@"
+}
+
+logs_have() { # NAME TEXT
+	pm logs "$1" 2>/dev/null | grep -q "$2"
+}
+
+umount_under() {
+	local d m
+	for d in "$@"; do
+		awk -v d="$d" 'index($5, d) == 1 {print $5}' /proc/self/mountinfo | sort -r | while read -r m; do
+			umount -l "$m" || true
+		done
+	done
 }
 
 setup_file() {
@@ -36,9 +50,11 @@ teardown_file() {
 	BOXLAB="${BOXLAB:-$BATS_TEST_DIRNAME/../../${BUILD:-build}/boxlab}"
 	pm rm -f -a >/dev/null 2>&1 || true
 	pm rmi -f "$PM_IMAGE" >/dev/null 2>&1 || true
-	# podman's overlay storage may hold mounts: unmount through podman,
-	# then the dirs go.
-	pm system reset -f >/dev/null 2>&1 || true
+	# containers/storage keeps its overlay dir bind-mounted (private):
+	# unmount what is mounted in our own dirs, then remove them.  (Not
+	# `podman system reset`, which also touches the host's network
+	# configs.)
+	umount_under "$PM_STORE" "$PM_RUN"
 	rm -rf "$PM_STORE" "$PM_RUN"
 }
 
@@ -83,7 +99,7 @@ teardown() {
 	[ "$output" = "in-exec ${id:0:12}" ]
 	run pm exec oci-pm-d sh -c 'exit 5'
 	[ "$status" -eq 5 ]
-	wait_for 5 sh -c "podman --root $PM_STORE/storage --runroot $PM_RUN logs oci-pm-d | grep -q started"
+	wait_for 5 logs_have oci-pm-d started
 	run pm stop -t 5 oci-pm-d
 	[ "$status" -eq 0 ]
 	run pm logs oci-pm-d
