@@ -518,6 +518,10 @@ static void __attribute__((noreturn)) child_main(struct child *ch)
 		fprintf(stderr, "boxlab: %s\n", err->msg);
 		_exit(BX_EXIT_RUNTIME);
 	}
+	/* --preserve-fds: the engine's descriptors after stdio go through
+	 * exec whatever their close-on-exec flag said (runc does the same). */
+	for (int i = 0; i < ch->o->preserve_fds; i++)
+		fcntl(3 + i, F_SETFD, 0);
 	char *const none[] = {NULL};
 	execve(cmd, p->args, p->env ? p->env : none);
 	fprintf(stderr, "boxlab: cannot run %s: %s\n", cmd, strerror(errno));

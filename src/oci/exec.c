@@ -301,6 +301,8 @@ int bx_oci_exec(int argc, char **argv)
 				die(errp[1], &err);
 			if (c.seccomp_json && p.nnp && bx_oci_seccomp(c.seccomp_json, &p, &err) < 0)
 				die(errp[1], &err);
+			for (int i = 0; i < preserve; i++)
+				fcntl(3 + i, F_SETFD, 0);
 			char *const none[] = {NULL};
 			execvpe(p.args[0], p.args, p.env ? p.env : none);
 			bx_make_error(&err, errno, "cannot run %s in container \"%s\"", p.args[0], id);
