@@ -1,14 +1,17 @@
 /* The OCI runtime interface: boxlab as a runc-compatible runtime that
  * engines (podman, containerd, ...) drive with a bundle's config.json.
  *
- *   config.c     config.json -> struct bx_oci_config (every error names
- *                the JSON path); the unit tests drive this part
+ *   config*.c    config.json -> struct bx_oci_config (every error names
+ *                the JSON path): root and hooks, mounts, process, linux;
+ *                the unit tests drive this part
  *   state.c      the OCI state dir (<root>/<id>/) and the spec's status
- *   container.c  create: clone, the child's setup up to the exec.fifo
+ *   container.c  create, start, delete: clone, the child's setup up to
+ *                the exec.fifo
+ *   rootfs.c     mounts, devices, pivot_root, masks, sysctls
  *   process.c    what the container process and `exec` share: user,
  *                capabilities, rlimits, no_new_privs, seccomp, terminal
  *   hooks.c      the six hook kinds, state on stdin, with timeouts
- *   commands.c   the runc-style CLI and its dispatch
+ *   commands.c   the runc-style CLI and its dispatch; exec.c its exec
  *
  * Resource limits go through boxlab's cgroup modules (their confs are
  * filled from linux.resources and their prepare/parent_setup/teardown
@@ -209,6 +212,13 @@ int bx_oci_console(int sock, bx_err_t *err);
 int bx_oci_console_connect(const char *path, bx_err_t *err);
 /* Log a line to --log (JSON when --log-format json) and stderr. */
 void bx_oci_log(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* rootfs.c, in the container's process and mount namespace */
+int bx_oci_mounts(const char *rootfs, const struct bx_oci_config *c, const char *id, bx_err_t *err);
+int bx_oci_pivot(const char *rootfs, bool no_pivot, bx_err_t *err);
+/* After pivot_root: sysctls first (readonlyPaths may cover /proc/sys). */
+int bx_oci_sysctls(const struct bx_oci_config *c, bx_err_t *err);
+int bx_oci_mask_paths(const struct bx_oci_config *c, bx_err_t *err);
 
 /* container.c */
 struct bx_oci_create_opts {
