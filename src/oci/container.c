@@ -220,7 +220,7 @@ static void __attribute__((noreturn)) child_main(struct child *ch)
 		 * see the host's keys (runc does the same). */
 		syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, NULL);
 	}
-	if (bx_oci_rlimits(p, NULL, &err) < 0)
+	if (bx_oci_rlimits(p, &err) < 0)
 		child_fail(fd, &err);
 	if (c->seccomp_json && !p->nnp && bx_oci_seccomp(c->seccomp_json, p, &err) < 0)
 		child_fail(fd, &err);
@@ -362,6 +362,7 @@ int bx_oci_create(const struct bx_oci_create_opts *o, bx_err_t *err)
 		goto fail;
 	}
 
+	bx_oci_rlimits_warn(&c.process, NULL);
 	/* The state dir: exists from here, so a second create fails. */
 	if (bx_mkdir_p(bx_oci_g.root, 0700, err) < 0)
 		goto fail;

@@ -243,6 +243,7 @@ int bx_oci_exec(int argc, char **argv)
 		goto out;
 	}
 
+	bx_oci_rlimits_warn(&p, &c.process);
 	struct target t;
 	if (open_namespaces(init, &t, &err) < 0) {
 		ret = fail(&err);
@@ -293,7 +294,7 @@ int bx_oci_exec(int argc, char **argv)
 				close(sock);
 			if (!p.terminal)
 				setsid();
-			if (bx_oci_rlimits(&p, &c.process, &err) < 0)
+			if (bx_oci_rlimits(&p, &err) < 0)
 				die(errp[1], &err);
 			if (c.seccomp_json && !p.nnp && bx_oci_seccomp(c.seccomp_json, &p, &err) < 0)
 				die(errp[1], &err);

@@ -200,9 +200,14 @@ int bx_oci_hooks_run(const struct bx_oci_hooks *h, enum bx_oci_hook_kind kind, c
  * the hard limit cannot be raised), groups and ids, capabilities,
  * no_new_privs, umask, cwd. */
 int bx_oci_apply_process(const struct bx_oci_process *p, bool set_rlimits, bx_err_t *err);
-/* done: the container's own process when this is an exec'd one; a
- * clamp its create already warned about is not warned about again. */
-int bx_oci_rlimits(const struct bx_oci_process *p, const struct bx_oci_process *done, bx_err_t *err);
+/* rlimits, a hard limit above ours (which needs CAP_SYS_RESOURCE to
+ * raise) clamped to ours; in the container's process, silently. */
+int bx_oci_rlimits(const struct bx_oci_process *p, bx_err_t *err);
+/* The warnings for those clamps, said by create and exec themselves
+ * (not by the container's process, whose stderr may be its terminal or
+ * log); done: the container's process when this is an exec'd one,
+ * whose clamps create already warned about. */
+void bx_oci_rlimits_warn(const struct bx_oci_process *p, const struct bx_oci_process *done);
 /* Load a seccomp filter from OCI's linux.seccomp JSON. */
 int bx_oci_seccomp(const char *json, const struct bx_oci_process *p, bx_err_t *err);
 /* Open a terminal in the current root and send the master to the

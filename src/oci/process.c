@@ -82,26 +82,53 @@ static bool warned(const struct bx_oci_process *done, const struct bx_oci_rlimit
 	return false;
 }
 
-int bx_oci_rlimits(const struct bx_oci_process *p, const struct bx_oci_process *done, bx_err_t *err)
+static bool have_sys_resource(void)
+{
+	cap_t c = cap_get_proc();
+	cap_flag_value_t v = CAP_CLEAR;
+	if (c) {
+		cap_get_flag(c, CAP_SYS_RESOURCE, CAP_EFFECTIVE, &v);
+		cap_free(c);
+	}
+	return v == CAP_SET;
+}
+
+/* The hard limit we have, which the container inherits: what can be
+ * set without CAP_SYS_RESOURCE. */
+static bool clamp(const struct bx_oci_rlimit *r, struct rlimit *out)
+{
+	struct rlimit cur;
+	*out = (struct rlimit){r->soft, r->hard};
+	if (getrlimit(r->resource, &cur) < 0 || r->hard <= cur.rlim_max || have_sys_resource())
+		return false;
+	out->rlim_max = cur.rlim_max;
+	if (out->rlim_cur > cur.rlim_max)
+		out->rlim_cur = cur.rlim_max;
+	return true;
+}
+
+void bx_oci_rlimits_warn(const struct bx_oci_process *p, const struct bx_oci_process *done)
 {
 	for (size_t i = 0; i < p->nrlimits; i++) {
 		const struct bx_oci_rlimit *r = &p->rlimits[i];
-		struct rlimit want = {r->soft, r->hard}, cur;
-		if (setrlimit(r->resource, &want) == 0)
-			continue;
-		if (errno != EPERM || getrlimit(r->resource, &cur) < 0)
-			return bx_make_error(err, errno, "cannot set %s to %llu/%llu", r->name, (unsigned long long)r->soft,
-					     (unsigned long long)r->hard);
-		/* Raising a hard limit needs CAP_SYS_RESOURCE: keep the hard
-		 * limit we have and clamp the soft one under it. */
-		struct rlimit got = {want.rlim_cur < cur.rlim_max ? want.rlim_cur : cur.rlim_max, cur.rlim_max};
-		if (setrlimit(r->resource, &got) < 0)
-			return bx_make_error(err, errno, "cannot set %s", r->name);
-		if (!warned(done, r))
+		struct rlimit got;
+		if (clamp(r, &got) && !warned(done, r))
 			bx_oci_log("warning", "%s: hard limit %llu cannot be raised above %llu without CAP_SYS_RESOURCE: "
-				      "clamped to soft %llu, hard %llu", r->name, (unsigned long long)r->hard,
-			   (unsigned long long)cur.rlim_max, (unsigned long long)got.rlim_cur,
-			   (unsigned long long)got.rlim_max);
+					      "clamped to soft %llu, hard %llu", r->name, (unsigned long long)r->hard,
+				   (unsigned long long)got.rlim_max, (unsigned long long)got.rlim_cur,
+				   (unsigned long long)got.rlim_max);
+	}
+}
+
+int bx_oci_rlimits(const struct bx_oci_process *p, bx_err_t *err)
+{
+	for (size_t i = 0; i < p->nrlimits; i++) {
+		const struct bx_oci_rlimit *r = &p->rlimits[i];
+		struct rlimit want;
+		clamp(r, &want);
+		if (setrlimit(r->resource, &want) < 0)
+			return bx_make_error(err, errno, "cannot set %s to %llu/%llu", r->name,
+					     (unsigned long long)want.rlim_cur, (unsigned long long)want.rlim_max);
 	}
 	return 0;
 }
@@ -132,7 +159,7 @@ static int set_caps(const uint64_t *caps, bx_err_t *err)
 
 int bx_oci_apply_process(const struct bx_oci_process *p, bool set_rlimits, bx_err_t *err)
 {
-	if (set_rlimits && bx_oci_rlimits(p, NULL, err) < 0)
+	if (set_rlimits && bx_oci_rlimits(p, err) < 0)
 		return -1;
 	if (p->umask_set)
 		umask(p->umask);
