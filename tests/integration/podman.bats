@@ -85,7 +85,7 @@ teardown() {
 	[ "$status" -eq 7 ]
 }
 
-@test "podman: run -d, ps, exec, logs, stop, rm" {
+@test "podman: run -d, ps, exec, pause, logs, stop, rm" {
 	id=$(pm_run -d --name oci-pm-d "$PM_IMAGE" sh -c 'echo started; trap "echo bye; exit 0" TERM; while :; do sleep 0.2; done')
 	[ -n "$id" ]
 	# it really is boxlab's container
@@ -99,6 +99,11 @@ teardown() {
 	[ "$output" = "in-exec ${id:0:12}" ]
 	run pm exec oci-pm-d sh -c 'exit 5'
 	[ "$status" -eq 5 ]
+	pm pause oci-pm-d
+	[ "$(pm inspect --format '{{.State.Status}}' oci-pm-d)" = paused ]
+	[ "$("$BOXLAB" state "$id" | jq -r .status)" = paused ]
+	pm unpause oci-pm-d
+	[ "$(pm inspect --format '{{.State.Status}}' oci-pm-d)" = running ]
 	wait_for 5 logs_have oci-pm-d started
 	run pm stop -t 5 oci-pm-d
 	[ "$status" -eq 0 ]
