@@ -303,7 +303,7 @@ static int parse_resources(json_t *lx, struct bx_oci_config *c, bx_err_t *err)
 			}
 			if (all)
 				return bx_oj_bad(err, p, "allowing every device is not supported (list the devices)");
-			char maj_s[16] = "*", min_s[16] = "*";
+			char maj_s[24] = "*", min_s[24] = "*";
 			if (smaj && maj >= 0)
 				snprintf(maj_s, sizeof maj_s, "%lld", maj);
 			if (smin && min >= 0)
