@@ -75,7 +75,8 @@ static int msg_send(int fd, char type, const char *payload)
 		n = MSG_MAX - 1;
 	cleanup_free char *buf = xmalloc(n + 1);
 	buf[0] = type;
-	memcpy(buf + 1, payload, n);
+	if (n)
+		memcpy(buf + 1, payload, n);
 	return send(fd, buf, n + 1, MSG_NOSIGNAL) < 0 ? -1 : 0;
 }
 
@@ -149,7 +150,7 @@ static char *find_command(const struct bx_oci_process *p, bx_err_t *err)
 			return full;
 		free(full);
 	}
-	bx_make_error(err, ENOENT, "process.args[0]: \"%s\" not found in $PATH (%s) of the container", cmd, path);
+	bx_make_error(err, 0, "process.args[0]: \"%s\" not found in $PATH (%s) of the container", cmd, path);
 	(*err)->exit_code = BX_EXIT_NOT_FOUND;
 	return NULL;
 }
