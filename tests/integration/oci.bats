@@ -420,3 +420,21 @@ EOF
 	[[ "$output" == *"process.oomScoreAdj -1000 needs CAP_SYS_RESOURCE"* ]]
 	[ "${lines[-1]}" = "$(cat /proc/self/oom_score_adj)" ]
 }
+
+@test "oci: a symlink in the image cannot send a mount or a device out of the root" {
+	host=$BOXLAB_RUN_DIR/hostdir
+	mkdir -p "$host"
+	echo canary >"$host/canary"
+	b=$(bundle b1 "$(printf '.mounts += [{"destination": "/escape/m", "type": "tmpfs", "source": "tmpfs"}] | .linux.devices = [{"type": "c", "path": "/escape/null2", "major": 1, "minor": 3}] | .process.args = ["sh", "-c", "grep -c \\" %s/m \\" /proc/self/mountinfo; ls %s"]' "$host" "$host")")
+	# /escape -> the host dir, absolute: inside the root it is <root>/<that path>
+	ln -s "$host" "$b/rootfs/escape"
+	run oci run --bundle "$b" oci-escape
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# the tmpfs landed on the container's own path of that name
+	[ "${lines[0]}" = 1 ]
+	[[ "$output" == *null2* ]]
+	# and nothing reached the host dir
+	[ "$(ls "$host")" = canary ]
+	[ -d "$b/rootfs$host/m" ]
+}
