@@ -7,8 +7,9 @@
  *   id maps, oom adj
  *   GO  ----------------------------->  join user/mnt paths, hostname,
  *   cgroup attach (meanwhile)           mounts, devices
- *   prestart, createRuntime hooks <---- HOOKS
- *   HOOKS (state JSON) -------------->  createContainer hooks,
+ *   prestart, createRuntime hooks <---- HOOKS (with hooks, or a cgroup
+ *   HOOKS (state JSON) -------------->  namespace: made once attached),
+ *                                       createContainer hooks,
  *                                       pivot_root, masks, sysctl,
  *                                       terminal, rlimits, user, caps
  *   pid file, state "created" <-------- CREATED
@@ -114,6 +115,11 @@ struct child {
 	const struct bx_oci_create_opts *o;
 	int sync, fifo, console;
 	char *rootfs; /* canonical root.path */
+	/* The HOOKS round trip before pivot_root: for the hooks, and for a
+	 * cgroup namespace (made once the parent attached us, while we
+	 * still have CAP_SYS_ADMIN).  Without them it is skipped: a wake-up
+	 * less, and the attach still comes first, as exec waits for start. */
+	bool hooks_sync;
 };
 
 static int join_ns(const struct bx_oci_config *c, int which, bx_err_t *err)
@@ -188,7 +194,7 @@ static void __attribute__((noreturn)) child_main(struct child *ch)
 		if (bx_oci_mounts(ch->rootfs, c, ch->o->id, &err) < 0)
 			child_fail(fd, &err);
 	}
-	if (msg_send(fd, MSG_HOOKS, NULL) < 0 || msg_recv(fd, &state_json) != MSG_HOOKS)
+	if (ch->hooks_sync && (msg_send(fd, MSG_HOOKS, NULL) < 0 || msg_recv(fd, &state_json) != MSG_HOOKS))
 		_exit(BX_EXIT_RUNTIME);
 	/* The parent has put us in our cgroups by now (it did while we
 	 * mounted): the namespace's root is the container's own cgroup. */
@@ -242,6 +248,7 @@ static void __attribute__((noreturn)) child_main(struct child *ch)
 		_exit(BX_EXIT_RUNTIME);
 	close(w);
 	close(ch->fifo);
+
 	/* start has opened the fifo: startContainer, in our namespaces. */
 	if (bx_oci_hooks_run(c->hooks, BX_HOOK_START_CONTAINER, state_json, &err) < 0) {
 		fprintf(stderr, "boxlab: %s\n", err->msg);
@@ -348,6 +355,9 @@ int bx_oci_create(const struct bx_oci_create_opts *o, bx_err_t *err)
 		bx_usage_error(err, "config.json: process: is required to create a container");
 		goto fail;
 	}
+	ch.hooks_sync = c.hooks[BX_HOOK_PRESTART].n || c.hooks[BX_HOOK_CREATE_RUNTIME].n ||
+			c.hooks[BX_HOOK_CREATE_CONTAINER].n || c.hooks[BX_HOOK_START_CONTAINER].n ||
+			(c.new_ns & CLONE_NEWCGROUP);
 	ch.rootfs = realpath(c.root_path, NULL);
 	if (!ch.rootfs) {
 		bx_make_error(err, errno, "config.json: root.path: %s", c.root_path);
