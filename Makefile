@@ -47,9 +47,9 @@ IMAGE    := $(BUILD)/images/busybox/rootfs/bin/busybox
 # The attack programs (attacks/, boxlab attack): static, into the image.
 ATK_BIN  := $(patsubst attacks/%.c,$(BUILD)/attacks/%,$(wildcard attacks/*.c))
 
-.PHONY: all deps criu run test unit integration bench clean install help image
+.PHONY: all deps criu run test unit integration bench report clean install help image demo
 
-all: $(BUILD)/boxlab image
+all: $(BUILD)/boxlab $(BUILD)/boxlab-oci image
 
 help:
 	@echo "make            build $(BUILD)/boxlab and the built-in busybox image"
@@ -58,7 +58,9 @@ help:
 	@echo "make run        deps + build, then the dashboard (boxlab dash) with a demo container"
 	@echo "make test       deps + build, then unit (cmocka) and integration (bats) tests"
 	@echo "make bench      every benchmark (scripts/bench*.sh): start latency, stats, network, seccomp, ..."
-	@echo "make install    install into \$$DESTDIR\$$PREFIX (default /usr/local)"
+	@echo "make demo       every demos/NN-name.sh story, one after the other (root)"
+	@echo "make report     measure, then regenerate docs/DESIGN_REPORT.md's tables and figures (QUICK=1: < 2 min)"
+	@echo "make install    install binary, image, man page and bash completion into \$$DESTDIR\$$PREFIX (default /usr/local)"
 	@echo "make SAN=1 ...  build with AddressSanitizer and UBSan"
 
 deps:
@@ -74,6 +76,10 @@ criu:
 $(BUILD)/boxlab: $(OBJ)
 	@echo "  LD  $@"
 	@$(CC) $(LDFLAGS) $(BIN_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The same binary, always speaking OCI (src/oci/commands.c).
+$(BUILD)/boxlab-oci: $(BUILD)/boxlab
+	@ln -sf boxlab $@
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -114,10 +120,23 @@ bench: all
 		echo "== $$s"; BUILD=$(BUILD) bash "$$s" || exit 1; \
 	done
 
+demo: all
+	@for d in demos/[0-9][0-9]-*.sh; do BOXLAB=$(abspath $(BUILD))/boxlab $$d || exit 1; done
+
+# Measures (start latency, setup cost, memory, pause/checkpoint, dashboard,
+# attacks) and rewrites docs/report/ and the tables of docs/DESIGN_REPORT.md.
+report: all
+	@BUILD=$(BUILD) QUICK=$(or $(QUICK),0) bash scripts/report/run.sh
+
 install: all
 	install -D -m 0755 $(BUILD)/boxlab $(DESTDIR)$(PREFIX)/bin/boxlab
+	ln -sf boxlab $(DESTDIR)$(PREFIX)/bin/boxlab-oci
 	mkdir -p $(DESTDIR)$(PREFIX)/share/boxlab/images
 	cp -a $(BUILD)/images/busybox $(DESTDIR)$(PREFIX)/share/boxlab/images/
+	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/boxlab/demos demos/lib.sh demos/README.md
+	install -m 0755 demos/[0-9][0-9]-*.sh $(DESTDIR)$(PREFIX)/share/boxlab/demos/
+	install -D -m 0644 docs/boxlab.1 $(DESTDIR)$(PREFIX)/share/man/man1/boxlab.1
+	install -D -m 0644 contrib/boxlab.bash-completion $(DESTDIR)$(PREFIX)/share/bash-completion/completions/boxlab
 	cp -a lessons $(DESTDIR)$(PREFIX)/share/boxlab/
 
 clean:
