@@ -294,6 +294,15 @@ int bx_proc_pty(int sync_fd, bx_err_t *err)
 	int slave;
 	if (bx_pty_open(&master, &slave, err) < 0)
 		return -1;
+	/* The caller's window size now, from whichever of our inherited
+	 * stdio is its terminal: boxlab's relay copies it only after the
+	 * exec, and a command that asks at once (stty size) would see 0 0. */
+	struct winsize ws;
+	for (int fd = 0; fd <= 2; fd++)
+		if (ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_row) {
+			ioctl(slave, TIOCSWINSZ, &ws);
+			break;
+		}
 	if (bx_msg_send(sync_fd, BX_MSG_PTY, master) < 0) {
 		close(slave);
 		return bx_make_error(err, errno, "cannot pass the terminal to boxlab");
