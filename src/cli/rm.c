@@ -25,7 +25,7 @@ static int rm_exec(int argc, char **argv)
 		bx_err_t err = NULL;
 		unsigned mask = 1u << BX_EXITED | 1u << BX_DEAD | 1u << BX_CREATED;
 		if (force)
-			mask |= 1u << BX_RUNNING | 1u << BX_PAUSED;
+			mask |= 1u << BX_RUNNING | 1u << BX_PAUSED | 1u << BX_RESTARTING;
 		if (bx_cli_load(argv[i], &st, mask, "remove", &err) < 0) {
 			if (!force && err && strstr(err->msg, "is running"))
 				bx_error_hint(&err, "stop it first, or use 'boxlab rm -f'");

@@ -1,5 +1,6 @@
 #include "core/state.h"
 #include "core/proc.h"
+#include "core/supervise.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
@@ -14,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char *const status_names[] = {"created", "running", "paused", "exited", "dead"};
+static const char *const status_names[] = {"created", "running", "paused", "exited", "dead", "restarting"};
 
 const char *bx_status_name(enum bx_status s)
 {
@@ -113,6 +114,8 @@ void *bx_state_to_json(const struct bx_state *st)
 	json_object_set_new(o, "rootfs", st->rootfs ? json_string(st->rootfs) : json_null());
 	json_object_set_new(o, "error", st->error ? json_string(st->error) : json_null());
 	json_object_set_new(o, "oom_killed", json_boolean(st->oom_killed));
+	json_object_set_new(o, "restart_count", json_integer(st->restart_count));
+	json_object_set_new(o, "health", st->health[0] ? json_string(st->health) : json_null());
 	return o;
 }
 
@@ -204,7 +207,10 @@ int bx_state_read(const char *name, struct bx_state *st, bx_err_t *err)
 	st->root_gid = opt_int(o, "root_gid", 0);
 	st->rootfs = opt_str(o, "rootfs");
 	st->error = opt_str(o, "error");
+	st->restart_count = opt_int(o, "restart_count", 0);
 	json_decref(o);
+	if (st->status == BX_RUNNING || st->status == BX_PAUSED)
+		bx_health_status(name, st->health, sizeof st->health);
 	/* Not in state.json: the supervisor rewrites that at exit from
 	 * memory, after the memory module counted the OOM kills.  Like
 	 * Docker's OOMKilled it describes how a container ended. */

@@ -12,7 +12,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-enum bx_status { BX_CREATED, BX_RUNNING, BX_PAUSED, BX_EXITED, BX_DEAD };
+/* RESTARTING: the supervisor waits out the backoff of a restart policy
+ * (last, so the older values keep their numbers). */
+enum bx_status { BX_CREATED, BX_RUNNING, BX_PAUSED, BX_EXITED, BX_DEAD, BX_RESTARTING };
 
 struct bx_state {
 	char *name, *image;
@@ -35,6 +37,10 @@ struct bx_state {
 	/* The OOM killer took a process of it: read back from the state
 	 * dir's violations.json, which the memory module keeps. */
 	bool oom_killed;
+	unsigned restart_count; /* restarts by the restart policy so far */
+	/* Health check (core/supervise.h), read back from health.json:
+	 * "" without a check, else starting, healthy or unhealthy. */
+	char health[12];
 };
 
 const char *bx_run_dir(void); /* $BOXLAB_RUN_DIR or /run/boxlab */

@@ -360,7 +360,6 @@ int bx_restore_supervise(struct bx_spec *spec, const char *dir, int notify_fd, b
 		notify(&notify_fd, msg);
 	}
 	relay.pidfd = steal_fd(&pidfd);
-	relay.log = logfd;
 	relay.echo = false;
 	code = bx_lifecycle_wait(&box, &st, &relay);
 	close(relay.pidfd);
