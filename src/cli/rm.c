@@ -1,7 +1,11 @@
 /* boxlab rm: remove containers and everything they made. */
 #include "cli/cli.h"
 
+#include "util/cleanup.h"
+
+#include <errno.h>
 #include <getopt.h>
+#include <unistd.h>
 #include <string.h>
 
 static int rm_exec(int argc, char **argv)
@@ -27,6 +31,16 @@ static int rm_exec(int argc, char **argv)
 		if (force)
 			mask |= 1u << BX_RUNNING | 1u << BX_PAUSED | 1u << BX_RESTARTING;
 		if (bx_cli_load(argv[i], &st, mask, "remove", &err) < 0) {
+			/* rm -f of what is not there is done, as with rm -f of
+			 * a file (and docker rm -f since Docker 23). */
+			cleanup_free char *dir = bx_state_path(argv[i], NULL);
+			bx_err_t bad = NULL;
+			bool valid = bx_name_check(argv[i], &bad) == 0;
+			bx_error_release(&bad);
+			if (force && valid && access(dir, F_OK) < 0 && errno == ENOENT) {
+				bx_error_release(&err);
+				continue;
+			}
 			if (!force && err && strstr(err->msg, "is running"))
 				bx_error_hint(&err, "stop it first, or use 'boxlab rm -f'");
 			code = bx_error_report(&err, 1);

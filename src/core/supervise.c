@@ -180,8 +180,9 @@ static void __attribute__((noreturn)) monitor(const struct bx_spec *spec, struct
 
 	bx_proc_title("boxlab-health");
 	save(spec->name, &h, 0, "", started, started);
-	bx_tl_event(tl, "health", "health", 0, "starting: sh -c '%s' every %llds", c->health_cmd,
-		    (long long)(c->health_interval_ns / 1000000000));
+	char every[32];
+	bx_format_duration(c->health_interval_ns, every, sizeof every);
+	bx_tl_event(tl, "health", "health", 0, "starting: sh -c '%s' every %s", c->health_cmd, every);
 	for (;;) {
 		sleep_ns(c->health_interval_ns);
 		int code = -1;
