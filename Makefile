@@ -45,7 +45,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 IMAGE    := $(BUILD)/images/busybox/rootfs/bin/busybox
 
-.PHONY: all deps criu run test unit integration bench clean install help image
+.PHONY: all deps criu run test unit integration bench bench-scale clean install help image
 
 all: $(BUILD)/boxlab image
 
@@ -55,7 +55,7 @@ help:
 	@echo "make criu       test (or build once) a CRIU for checkpoint/restore (root)"
 	@echo "make run        deps + build, then the dashboard (boxlab dash) with a demo container"
 	@echo "make test       deps + build, then unit (cmocka) and integration (bats) tests"
-	@echo "make bench      start-latency benchmark against unshare and runc"
+	@echo "make bench      start-latency benchmark against unshare and runc; 200 containers at once"
 	@echo "make install    install into \$$DESTDIR\$$PREFIX (default /usr/local)"
 	@echo "make SAN=1 ...  build with AddressSanitizer and UBSan"
 
@@ -100,6 +100,10 @@ test: deps all unit
 
 bench: all
 	@BUILD=$(BUILD) bash scripts/bench.sh
+	@BUILD=$(BUILD) bash scripts/bench-scale.sh
+
+bench-scale: all
+	@BUILD=$(BUILD) bash scripts/bench-scale.sh
 
 install: all
 	install -D -m 0755 $(BUILD)/boxlab $(DESTDIR)$(PREFIX)/bin/boxlab
