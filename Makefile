@@ -45,7 +45,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 IMAGE    := $(BUILD)/images/busybox/rootfs/bin/busybox
 
-.PHONY: all deps criu run test unit integration bench bench-scale clean install help image
+.PHONY: all deps criu run test unit integration bench clean install help image
 
 all: $(BUILD)/boxlab image
 
@@ -55,7 +55,7 @@ help:
 	@echo "make criu       test (or build once) a CRIU for checkpoint/restore (root)"
 	@echo "make run        deps + build, then the dashboard (boxlab dash) with a demo container"
 	@echo "make test       deps + build, then unit (cmocka) and integration (bats) tests"
-	@echo "make bench      start-latency benchmark against unshare and runc; 200 containers at once"
+	@echo "make bench      every benchmark (scripts/bench*.sh): start latency, stats, network, seccomp, ..."
 	@echo "make install    install into \$$DESTDIR\$$PREFIX (default /usr/local)"
 	@echo "make SAN=1 ...  build with AddressSanitizer and UBSan"
 
@@ -85,7 +85,8 @@ $(IMAGE): scripts/build-rootfs.sh
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIBOBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+	@echo "  LD  $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 # The dashboard, with a demo container running (removed when it ends).
 run: deps all
@@ -98,12 +99,13 @@ integration: all
 test: deps all unit
 	@BUILD=$(BUILD) bash tests/run.sh
 
+# Every scripts/bench*.sh (bench-profile.sh is a tool for finding what
+# to speed up, not a figure); one failing stops the rest.
 bench: all
-	@BUILD=$(BUILD) bash scripts/bench.sh
-	@BUILD=$(BUILD) bash scripts/bench-scale.sh
-
-bench-scale: all
-	@BUILD=$(BUILD) bash scripts/bench-scale.sh
+	@for s in scripts/bench.sh scripts/bench-*.sh; do \
+		[ "$$s" = scripts/bench-profile.sh ] && continue; \
+		echo "== $$s"; BUILD=$(BUILD) bash "$$s" || exit 1; \
+	done
 
 install: all
 	install -D -m 0755 $(BUILD)/boxlab $(DESTDIR)$(PREFIX)/bin/boxlab
