@@ -70,40 +70,74 @@ size_t bx_log_format(char *buf, int64_t ns, const char *stream, bool partial, co
 	return n + len + 1;
 }
 
-static void emit(struct bx_logw *w, int64_t ns, const char *stream, bool partial, const char *text, size_t len)
+static void write_all(int fd, const char *buf, size_t n)
 {
-	char stackbuf[4096];
-	char *buf = len + 64 <= sizeof stackbuf ? stackbuf : xmalloc(len + 64);
-	size_t n = bx_log_format(buf, ns, stream, partial, text, len);
-	if (w->max_size > 0 && w->size > 0 && w->size + (int64_t)n > w->max_size)
-		rotate(w);
 	for (size_t off = 0; off < n;) {
-		ssize_t k = write(w->fd, buf + off, n - off);
+		ssize_t k = write(fd, buf + off, n - off);
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0)
-			break; /* a full /run: the container goes on */
+			return; /* a full /run: the container goes on */
 		off += k;
 	}
-	w->size += n;
-	if (buf != stackbuf)
-		free(buf);
+}
+
+/* Records of one read are gathered and written with one write (a chatty
+ * container's 300000 lines were 300000 syscalls), flushed early only
+ * where a rotation falls between them. */
+struct batch {
+	char buf[65536];
+	size_t n;
+};
+
+static void flush(struct bx_logw *w, struct batch *b)
+{
+	write_all(w->fd, b->buf, b->n);
+	w->size += b->n;
+	b->n = 0;
+}
+
+static void emit(struct bx_logw *w, struct batch *b, int64_t ns, const char *stream, bool partial, const char *text,
+		 size_t len)
+{
+	size_t need = len + 64;
+	if (w->max_size > 0 && w->size + (int64_t)b->n > 0 && w->size + (int64_t)(b->n + need) > w->max_size) {
+		flush(w, b);
+		if (w->size > 0)
+			rotate(w);
+	}
+	if (b->n + need > sizeof b->buf)
+		flush(w, b);
+	if (need > sizeof b->buf) { /* one long line: on its own */
+		char *big = xmalloc(need);
+		size_t n = bx_log_format(big, ns, stream, partial, text, len);
+		write_all(w->fd, big, n);
+		w->size += n;
+		free(big);
+		return;
+	}
+	b->n += bx_log_format(b->buf + b->n, ns, stream, partial, text, len);
 }
 
 void bx_logw_write(struct bx_logw *w, const char *stream, const char *buf, size_t n)
 {
 	int64_t ns = bx_realtime_ns();
+	struct batch *b;
 	if (!w || w->fd < 0)
 		return;
+	b = xmalloc(sizeof *b);
+	b->n = 0;
 	while (n > 0) {
 		const char *nl = memchr(buf, '\n', n);
 		size_t len = nl ? (size_t)(nl - buf) : n;
-		emit(w, ns, stream, !nl, buf, len);
+		emit(w, b, ns, stream, !nl, buf, len);
 		if (!nl)
 			break;
 		buf += len + 1;
 		n -= len + 1;
 	}
+	flush(w, b);
+	free(b);
 }
 
 void bx_log_parse(const char *line, size_t len, int64_t prev_ns, struct bx_log_rec *r)
