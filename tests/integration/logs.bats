@@ -26,8 +26,11 @@ no newline" ]
 
 @test "logs --since/--until: RFC 3339, Unix seconds and durations before now" {
 	bx run --name rs-ls busybox sh -c 'echo early; sleep 1.5; echo late'
-	mid=$(grep ' late$' "$BOXLAB_RUN_DIR/rs-ls/stdout.log" | cut -c1-30)
-	mid=$(date -u -d "$(echo "$mid" | cut -c1-19) UTC - 1 second" +%Y-%m-%dT%H:%M:%S.%NZ)
+	# Halfway between the two lines' own stamps.
+	early=$(date -u -d "$(grep ' early$' "$BOXLAB_RUN_DIR/rs-ls/stdout.log" | cut -c1-30)" +%s.%N)
+	late=$(date -u -d "$(grep ' late$' "$BOXLAB_RUN_DIR/rs-ls/stdout.log" | cut -c1-30)" +%s.%N)
+	mid=$(awk -v a="$early" -v b="$late" 'BEGIN {printf "%.3f", (a + b) / 2}')
+	mid=$(date -u -d "@$mid" +%Y-%m-%dT%H:%M:%S.%NZ)
 	run bx logs --since "$mid" rs-ls
 	[ "$output" = late ]
 	run bx logs --until "$mid" rs-ls
