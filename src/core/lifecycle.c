@@ -267,7 +267,7 @@ static int create_state(struct bx_spec *spec, bx_err_t *err)
  * runs and *relay is ready to wait for it; on failure everything this
  * start made is torn down again (the state dir stays). */
 static int start_once(struct bx_box *box, struct bx_state *st, struct bx_image *img, struct bx_relay *relay,
-		      struct bx_logw *log, bx_err_t *err)
+		      struct bx_logw *log, const sigset_t *mask, bx_err_t *err)
 {
 	struct bx_spec *spec = box->spec;
 	struct child_io io = {.in = -1, .out = -1, .err = -1};
@@ -306,6 +306,10 @@ static int start_once(struct bx_box *box, struct bx_state *st, struct bx_image *
 		goto fail;
 	}
 	bx_relay_block_signals(&io.oldmask);
+	/* The mask the supervisor started with: at a restart the relayed
+	 * signals are still blocked here, and the command would inherit
+	 * that (and never see stop's SIGTERM). */
+	io.oldmask = *mask;
 
 	t = bx_now_us();
 	struct bx_clone_args ca = {
@@ -423,7 +427,9 @@ int bx_lifecycle_run(struct bx_spec *spec, int notify_fd, bx_err_t *err)
 	int code = -1;
 	uint64_t t0 = bx_now_us();
 	int64_t delay = 0;
+	sigset_t mask;
 
+	sigprocmask(SIG_BLOCK, NULL, &mask);
 	bx_relay_init(&relay);
 	if (bx_image_resolve(spec->image, &img, err) < 0)
 		goto fail_early;
@@ -469,7 +475,7 @@ int bx_lifecycle_run(struct bx_spec *spec, int notify_fd, bx_err_t *err)
 			goto fail;
 	}
 
-	if (start_once(&box, &st, &img, &relay, &log, err) < 0)
+	if (start_once(&box, &st, &img, &relay, &log, &mask, err) < 0)
 		goto fail;
 	notify(&notify_fd, "ok\n");
 	if (spec->tty && !spec->detach) {
@@ -523,7 +529,7 @@ int bx_lifecycle_run(struct bx_spec *spec, int notify_fd, bx_err_t *err)
 			bx_relay_init(&relay);
 			bx_err_t tmp = NULL;
 			uint64_t t = bx_now_us();
-			if (start_once(&box, &st, &img, &relay, &log, &tmp) == 0) {
+			if (start_once(&box, &st, &img, &relay, &log, &mask, &tmp) == 0) {
 				bx_error_release(&tmp);
 				break;
 			}

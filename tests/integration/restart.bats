@@ -59,9 +59,12 @@ phases() {
 	wait_for 10 sh -c "[ \"\$(timeout 5 $BOXLAB inspect --json rs-al | jq -r .restart_count)\" = 1 ]"
 	wait_for 10 sh -c "[ \"\$(timeout 5 $BOXLAB inspect --json rs-al | jq -r .status)\" = running ]"
 	[ "$(field rs-al .pid)" != "$pid" ]
-	run bx stop -t 1 rs-al
+	run bx stop -t 5 rs-al
 	[ "$status" -eq 0 ]
 	[ "$(field rs-al .status)" = exited ]
+	# The restarted command got stop's SIGTERM (143), not the SIGKILL
+	# after the grace period (137).
+	[ "$(field rs-al .exit_code)" = 143 ]
 	sleep 1
 	[ "$(field rs-al .status)" = exited ]
 	[ "$(field rs-al .restart_count)" = 1 ]
