@@ -477,7 +477,12 @@ int bx_lifecycle_run(struct bx_spec *spec, int notify_fd, bx_err_t *err)
 
 	if (start_once(&box, &st, &img, &relay, &log, &mask, err) < 0)
 		goto fail;
-	notify(&notify_fd, "ok\n");
+	{
+		/* With its name: a generated one may have been replaced
+		 * (create_state) after the caller forked us. */
+		cleanup_free char *ok = xasprintf("ok %s\n", spec->name);
+		notify(&notify_fd, ok);
+	}
 	if (spec->tty && !spec->detach) {
 		if (spec->interactive) {
 			relay.in = 0;
