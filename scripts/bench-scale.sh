@@ -35,19 +35,29 @@ die() {
 [[ $N =~ ^[1-9][0-9]*$ ]] || die "SCALE_N must be a positive number, not '$N'"
 [ "$(id -u)" -eq 0 ] || die "must run as root: sudo make bench"
 command -v script >/dev/null || die "script (util-linux) not found"
-boxlab=$(realpath "$BUILD/boxlab" 2>/dev/null) || die "$BUILD/boxlab missing: run 'make BUILD=$BUILD'"
+[ -x "$BUILD/boxlab" ] || die "$BUILD/boxlab missing: run 'make BUILD=$BUILD'"
 
 export BOXLAB_RUN_DIR
 BOXLAB_RUN_DIR=$(mktemp -d /run/boxlab-scale.XXXXXX)
+# A copy of the binary: a rebuild while the bench runs (minutes) must not
+# take away the one that has to remove the containers at the end.
+boxlab=$(mktemp /tmp/boxlab-scale-bin.XXXXXX)
+cp "$BUILD/boxlab" "$boxlab"
+chmod 0755 "$boxlab"
 prefix=sc$$
+# Remove every container, then whatever gc finds; the state dir goes only
+# when it is empty (never rm -rf: a live container's root is mounted in it).
 cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
 	if [ -d "$BOXLAB_RUN_DIR" ]; then
 		# shellcheck disable=SC2012
 		ls "$BOXLAB_RUN_DIR" | xargs -r -P 8 -n 10 timeout 120 "$boxlab" rm -f >/dev/null 2>&1 || true
-		rm -rf "$BOXLAB_RUN_DIR"
+		timeout 300 "$boxlab" gc >/dev/null 2>&1 || true
+		rmdir "$BOXLAB_RUN_DIR" 2>/dev/null ||
+			{ echo "bench-scale: containers left in $BOXLAB_RUN_DIR:" >&2; ls "$BOXLAB_RUN_DIR" >&2; rc=1; }
 	fi
+	rm -f "$boxlab"
 	exit "$rc"
 }
 trap cleanup EXIT
