@@ -185,6 +185,14 @@ static void __attribute__((noreturn)) monitor(const struct bx_spec *spec, struct
 	bx_tl_event(tl, "health", "health", 0, "starting: sh -c '%s' every %s", c->health_cmd, every);
 	for (;;) {
 		sleep_ns(c->health_interval_ns);
+		/* A frozen container cannot answer: no check, no verdict. */
+		struct bx_state st;
+		bx_err_t tmp = NULL;
+		bool paused = bx_state_read(spec->name, &st, &tmp) == 0 && st.status == BX_PAUSED;
+		bx_error_release(&tmp);
+		bx_state_free(&st);
+		if (paused)
+			continue;
 		int code = -1;
 		int64_t t0 = bx_realtime_ns();
 		if (run_check(spec, out, sizeof out, &code) < 0)
