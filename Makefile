@@ -44,8 +44,10 @@ LIBOBJ   := $(filter-out $(BUILD)/src/main.o,$(OBJ))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 IMAGE    := $(BUILD)/images/busybox/rootfs/bin/busybox
+# The attack programs (attacks/, boxlab attack): static, into the image.
+ATK_BIN  := $(patsubst attacks/%.c,$(BUILD)/attacks/%,$(wildcard attacks/*.c))
 
-.PHONY: all deps criu run test unit integration bench clean install help image
+.PHONY: all deps criu run test unit integration bench report clean install help image demo
 
 all: $(BUILD)/boxlab image
 
@@ -56,7 +58,9 @@ help:
 	@echo "make run        deps + build, then the dashboard (boxlab dash) with a demo container"
 	@echo "make test       deps + build, then unit (cmocka) and integration (bats) tests"
 	@echo "make bench      every benchmark (scripts/bench*.sh): start latency, stats, network, seccomp, ..."
-	@echo "make install    install into \$$DESTDIR\$$PREFIX (default /usr/local)"
+	@echo "make demo       every demos/NN-name.sh story, one after the other (root)"
+	@echo "make report     measure, then regenerate docs/DESIGN_REPORT.md's tables and figures (QUICK=1: < 2 min)"
+	@echo "make install    install binary, image, man page and bash completion into \$$DESTDIR\$$PREFIX (default /usr/local)"
 	@echo "make SAN=1 ...  build with AddressSanitizer and UBSan"
 
 deps:
@@ -80,8 +84,13 @@ $(BUILD)/%.o: %.c
 
 image: $(IMAGE)
 
-$(IMAGE): scripts/build-rootfs.sh
-	bash scripts/build-rootfs.sh $(BUILD)/images/busybox
+$(IMAGE): scripts/build-rootfs.sh $(ATK_BIN)
+	bash scripts/build-rootfs.sh $(BUILD)/images/busybox $(BUILD)/attacks
+
+$(BUILD)/attacks/%: attacks/%.c attacks/attack.h
+	@mkdir -p $(dir $@)
+	@echo "  CC  $<"
+	@$(CC) -O2 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -static -pthread -o $@ $<
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIBOBJ)
 	@mkdir -p $(dir $@)
@@ -107,10 +116,22 @@ bench: all
 		echo "== $$s"; BUILD=$(BUILD) bash "$$s" || exit 1; \
 	done
 
+demo: all
+	@for d in demos/[0-9][0-9]-*.sh; do BOXLAB=$(abspath $(BUILD))/boxlab $$d || exit 1; done
+
+# Measures (start latency, setup cost, memory, pause/checkpoint, dashboard,
+# attacks) and rewrites docs/report/ and the tables of docs/DESIGN_REPORT.md.
+report: all
+	@BUILD=$(BUILD) QUICK=$(or $(QUICK),0) bash scripts/report/run.sh
+
 install: all
 	install -D -m 0755 $(BUILD)/boxlab $(DESTDIR)$(PREFIX)/bin/boxlab
 	mkdir -p $(DESTDIR)$(PREFIX)/share/boxlab/images
 	cp -a $(BUILD)/images/busybox $(DESTDIR)$(PREFIX)/share/boxlab/images/
+	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/boxlab/demos demos/lib.sh demos/README.md
+	install -m 0755 demos/[0-9][0-9]-*.sh $(DESTDIR)$(PREFIX)/share/boxlab/demos/
+	install -D -m 0644 docs/boxlab.1 $(DESTDIR)$(PREFIX)/share/man/man1/boxlab.1
+	install -D -m 0644 contrib/boxlab.bash-completion $(DESTDIR)$(PREFIX)/share/bash-completion/completions/boxlab
 
 clean:
 	rm -rf $(BUILD)

@@ -53,12 +53,6 @@ case "$boxlab$rootfs" in *[[:space:]]*) die "the build path may not contain blan
 outdir="$BUILD/bench"
 mkdir -p "$outdir"
 
-# The uid range boxlab maps container root to, so runc's bundle gets the same.
-uid_start=100000 uid_count=65536
-if line=$(grep -m1 '^boxlab:' /etc/subuid 2>/dev/null); then
-	IFS=: read -r _ uid_start uid_count <<<"$line"
-fi
-
 work=$(mktemp -d /run/boxlab-bench.XXXXXX)
 # Container root (an unprivileged uid on the host) must be able to walk
 # down to its rootfs, as through /run/boxlab.
@@ -112,20 +106,10 @@ fi
 
 # --- the runc bundle: runc's default spec, made equivalent to boxlab's defaults
 bundle="$work/bundle"
-mkdir -p "$bundle" "$runc_root"
-cp -a "$rootfs" "$bundle/rootfs"
-# Same ownership as boxlab's shifted copy: root of the image is container root.
-chown -hR "$uid_start:$uid_start" "$bundle/rootfs"
-(cd "$bundle" && runc spec)
-jq --argjson u "$uid_start" --argjson n "$uid_count" --arg cg "$runc_cg" '
-	.process.args = ["/bin/true"] | .process.terminal = false |
-	.root = {path: "rootfs", readonly: true} |
-	.linux.namespaces = ([.linux.namespaces[] | select(.type != "user" and .type != "cgroup")]
-			     + [{type: "user"}, {type: "cgroup"}]) |
-	.linux.uidMappings = [{containerID: 0, hostID: $u, size: $n}] |
-	.linux.gidMappings = [{containerID: 0, hostID: $u, size: $n}] |
-	.linux.cgroupsPath = $cg' "$bundle/config.json" >"$bundle/config.json.new"
-mv "$bundle/config.json.new" "$bundle/config.json"
+cg_tag="bench-$$"
+# shellcheck source=runc-bundle.sh
+. scripts/runc-bundle.sh
+make_runc_bundle "$bundle" '["/bin/true"]'
 
 cmd_boxlab="$boxlab run --rm --net=none busybox /bin/true"
 cmd_floor="unshare -fpmuinC --mount-proc chroot $rootfs /bin/true"

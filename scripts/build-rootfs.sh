@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Builds the built-in image: a busybox-static rootfs with the applet links,
-# a minimal /etc, and the default command.  Usage: build-rootfs.sh DIR
+# a minimal /etc, the default command, and the attack programs (boxlab
+# attack) when their directory is given.  Usage: build-rootfs.sh DIR [ATTACKS_DIR]
 set -euo pipefail
-out=${1:?usage: build-rootfs.sh IMAGE_DIR}
+out=${1:?usage: build-rootfs.sh IMAGE_DIR [ATTACKS_DIR]}
+attacks=${2:-}
 bb=/bin/busybox
 [ -x "$bb" ] || { echo "build-rootfs: $bb missing: run 'sudo make deps' (package busybox-static)" >&2; exit 1; }
 file_type=$(od -An -tx1 -N4 "$bb" | tr -d ' ')
@@ -45,6 +47,12 @@ echo "nameserver 127.0.0.1" > "$root/etc/resolv.conf"
 cat > "$root/etc/profile" <<'R'
 export PS1='[\u@\h \w]\$ '
 R
+if [ -n "$attacks" ]; then
+	mkdir -p "$root/usr/lib/boxlab/attacks"
+	for a in "$attacks"/*; do
+		[ -f "$a" ] && [ -x "$a" ] && install -m 0755 "$a" "$root/usr/lib/boxlab/attacks/"
+	done
+fi
 cat > "$tmp/config.ini" <<'C'
 # The built-in image: busybox-static from Debian.
 [image]

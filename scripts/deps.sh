@@ -14,6 +14,8 @@ pkgs=(
 	libcmocka-dev bats tmux
 	busybox-static
 	hyperfine runc uidmap iproute2 procps util-linux psmisc time jq
+	# make report: figures, and bubblewrap to compare against
+	gnuplot-nox bubblewrap
 )
 
 missing=()

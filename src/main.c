@@ -36,6 +36,7 @@ const struct bx_cmd *const bx_cmds[] = {
 	&bx_cmd_image,
 	&bx_cmd_volume,
 	&bx_cmd_dash,
+	&bx_cmd_attack,
 	NULL,
 };
 

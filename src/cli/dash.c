@@ -1,9 +1,10 @@
 /* boxlab dash: the dashboard, a terminal UI in the manner of htop and
  * ctop: every container with its live figures and a minute of graphs,
- * the lifecycle timeline of one, module switches to start a new one, and
- * the actions of stop, kill, pause, rm, exec and logs.  The UI is in
- * src/ui/ (the only place that includes curses); this file parses the
- * flags and hands over. */
+ * the lifecycle timeline of one, module switches to start a new one, the
+ * actions of stop, kill, pause, rm, exec and logs, the escape lab (an
+ * attack with isolation off and on, side by side) and the demos menu.
+ * The UI is in src/ui/ (the only place that includes curses); this file
+ * parses the flags and hands over. */
 #include "cli/cli.h"
 #include "ui/ui.h"
 
@@ -59,7 +60,7 @@ static int dash_exec(int argc, char **argv)
 const struct bx_cmd bx_cmd_dash = {
 	.name = "dash",
 	.usage = "[--interval SECONDS] [--bench-frames N]",
-	.summary = "dashboard: live containers, lifecycle timelines, module switches (keys: F1)",
+	.summary = "dashboard: live containers, timelines, module switches, escape lab, demos (keys: F1)",
 	.options = "  -n, --interval SECONDS  time between samples (default 1, 0.1 to 3600)\n"
 		   "      --bench-frames N    quit after N frames and print how long drawing and\n"
 		   "                          sampling took (for benchmarks)\n",

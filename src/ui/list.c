@@ -27,7 +27,7 @@ static const struct bxui_fkey list_fkeys[] = {
 	{"F1", "Help"}, {"F2", "New"},   {"F3", "Filter"}, {"F4", "Logs"}, {"F5", "Shell"}, {"F6", "Sort"},
 	{"F7", "Pause"}, {"F8", "Stop"}, {"F9", "Kill"},   {"F10", "Quit"}, {"F11", "Rm"},
 	/* Past 80 columns, where there is room. */
-	{"c", "Checkpoint"}, {"r", "Restore"}, {"Enter", "Detail"}, {NULL, NULL},
+	{"c", "Checkpoint"}, {"r", "Restore"}, {"Enter", "Detail"}, {"a", "Escape lab"}, {"d", "Demos"}, {NULL, NULL},
 };
 
 static void refresh_view(struct list_panel *lp)
@@ -225,6 +225,12 @@ static bxui_result list_event(struct bxui_panel *p, int key)
 	case 'n':
 	case KEY_F(2):
 		bxui_push(s, bxui_modules_new(s));
+		return BXUI_HANDLED | BXUI_REDRAW;
+	case 'a':
+		bxui_push(s, bxui_escape_new(s));
+		return BXUI_HANDLED | BXUI_REDRAW;
+	case 'd':
+		bxui_push(s, bxui_demos_new(s));
 		return BXUI_HANDLED | BXUI_REDRAW;
 	case BXUI_KEY_ESC:
 		if (lp->filter[0]) {

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -387,16 +388,18 @@ static char **boxlab_argv(char *const argv[])
 	return v;
 }
 
-void bxui_spawn(struct bxui_screen *s, const char *what, char *const argv[], bool select_output)
+/* Start `boxlab ARGV...` with stdout (and stderr, unless err_fd >= 0)
+ * into a pipe the main loop polls; NULL (and a message) on failure. */
+static struct bxui_job *job_start(struct bxui_screen *s, const char *what, char *const argv[], int err_fd)
 {
 	int p[2];
 	if (s->njobs == BXUI_MAX_JOBS) {
 		bxui_message(s, true, "%s: %d commands still running; wait for one to end", what, BXUI_MAX_JOBS);
-		return;
+		return NULL;
 	}
 	if (pipe2(p, O_CLOEXEC) < 0) {
 		bxui_message(s, true, "%s: cannot create a pipe: %s", what, strerror(errno));
-		return;
+		return NULL;
 	}
 	cleanup_free char **v = boxlab_argv(argv);
 	pid_t pid = fork();
@@ -404,7 +407,7 @@ void bxui_spawn(struct bxui_screen *s, const char *what, char *const argv[], boo
 		bxui_message(s, true, "%s: cannot fork: %s", what, strerror(errno));
 		close(p[0]);
 		close(p[1]);
-		return;
+		return NULL;
 	}
 	if (pid == 0) {
 		child_signals_default();
@@ -414,7 +417,7 @@ void bxui_spawn(struct bxui_screen *s, const char *what, char *const argv[], boo
 		int null = open("/dev/null", O_RDONLY);
 		dup2(null, 0);
 		dup2(p[1], 1);
-		dup2(p[1], 2);
+		dup2(err_fd >= 0 ? err_fd : p[1], 2);
 		syscall(SYS_close_range, 3, ~0U, 0);
 		execv("/proc/self/exe", v);
 		dprintf(2, "cannot run boxlab: %s\n", strerror(errno));
@@ -426,15 +429,52 @@ void bxui_spawn(struct bxui_screen *s, const char *what, char *const argv[], boo
 	memset(j, 0, sizeof *j);
 	j->pid = pid;
 	j->fd = p[0];
-	j->select_output = select_output;
+	j->err_fd = err_fd;
 	snprintf(j->what, sizeof j->what, "%s", what);
+	return j;
+}
+
+void bxui_spawn(struct bxui_screen *s, const char *what, char *const argv[], bool select_output)
+{
+	struct bxui_job *j = job_start(s, what, argv, -1);
+	if (!j)
+		return;
+	j->select_output = select_output;
 	bxui_message(s, false, "%s%s", what, s->g->ellipsis);
 	s->msg_until = UINT64_MAX; /* until it ends */
 }
 
+bool bxui_spawn_done(struct bxui_screen *s, const char *what, char *const argv[], bxui_job_done done, void *ctx,
+		     long tag)
+{
+	/* stderr apart from the JSON on stdout: a file in memory, read
+	 * when the command has ended (no second pipe to poll). */
+	int err_fd = memfd_create("boxlab-dash-stderr", MFD_CLOEXEC);
+	if (err_fd < 0) {
+		bxui_message(s, true, "%s: cannot create a memfd: %s", what, strerror(errno));
+		return false;
+	}
+	struct bxui_job *j = job_start(s, what, argv, err_fd);
+	if (!j) {
+		close(err_fd);
+		return false;
+	}
+	j->done = done;
+	j->ctx = ctx;
+	j->tag = tag;
+	return true;
+}
+
+void bxui_jobs_forget(struct bxui_screen *s, void *ctx)
+{
+	for (size_t i = 0; i < s->njobs; i++)
+		if (s->jobs[i].done && s->jobs[i].ctx == ctx)
+			s->jobs[i].forgotten = true;
+}
+
 static void job_read(struct bxui_job *j)
 {
-	char buf[1024];
+	char buf[4096];
 	ssize_t r;
 	while ((r = read(j->fd, buf, sizeof buf)) != 0) {
 		if (r < 0) {
@@ -444,18 +484,33 @@ static void job_read(struct bxui_job *j)
 				j->eof = true;
 			return;
 		}
-		/* Keep the tail (buf is smaller than out): the last line
-		 * is what is reported. */
-		if (j->len + (size_t)r >= sizeof j->out) {
-			size_t drop = j->len + (size_t)r - (sizeof j->out - 1);
+		/* Past the limit keep the tail: the last line is what the
+		 * status line reports. */
+		if (j->len + (size_t)r > BXUI_JOB_OUT_MAX) {
+			size_t drop = j->len + (size_t)r - BXUI_JOB_OUT_MAX;
+			drop = drop < j->len ? drop : j->len;
 			memmove(j->out, j->out + drop, j->len - drop);
 			j->len -= drop;
+		}
+		if (j->len + (size_t)r + 1 > j->cap) {
+			j->cap = (j->len + (size_t)r + 1) * 2;
+			j->out = xrealloc(j->out, j->cap);
 		}
 		memcpy(j->out + j->len, buf, (size_t)r);
 		j->len += (size_t)r;
 		j->out[j->len] = '\0';
 	}
 	j->eof = true;
+}
+
+/* What a done job wrote on stderr (its memfd), at most 64 KiB. */
+static char *job_stderr(struct bxui_job *j)
+{
+	char *e = xzalloc(64 * 1024 + 1);
+	ssize_t n = pread(j->err_fd, e, 64 * 1024, 0);
+	if (n > 0)
+		e[n] = '\0';
+	return e;
 }
 
 static const char *last_line(char *out)
@@ -489,15 +544,25 @@ static bool jobs_reap(struct bxui_screen *s)
 		}
 		close(j->fd);
 		int code = r < 0 ? -1 : WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-		const char *line = last_line(j->out);
-		if (code == 0 && j->select_output && *line) {
-			bxui_select(s, line);
-			bxui_message(s, false, "%s: started %s", j->what, line);
-		} else if (code == 0) {
-			bxui_message(s, false, "%s: done", j->what);
+		char empty[1] = "";
+		char *out = j->out ? j->out : empty;
+		if (j->done) {
+			cleanup_free char *err = job_stderr(j);
+			close(j->err_fd);
+			if (!j->forgotten)
+				j->done(s, j->ctx, j->tag, code, out, err);
 		} else {
-			bxui_message(s, true, "%s: %s", j->what, *line ? line : "failed");
+			const char *line = last_line(out);
+			if (code == 0 && j->select_output && *line) {
+				bxui_select(s, line);
+				bxui_message(s, false, "%s: started %s", j->what, line);
+			} else if (code == 0) {
+				bxui_message(s, false, "%s: done", j->what);
+			} else {
+				bxui_message(s, true, "%s: %s", j->what, *line ? line : "failed");
+			}
 		}
+		free(j->out);
 		memmove(j, j + 1, (s->njobs - i - 1) * sizeof *j);
 		s->njobs--;
 		s->need_sample = true;
@@ -505,9 +570,18 @@ static bool jobs_reap(struct bxui_screen *s)
 	return pending;
 }
 
-int bxui_run_foreground(struct bxui_screen *s, char *const argv[])
+char *bxui_self_path(void)
 {
-	cleanup_free char **v = boxlab_argv(argv);
+	char buf[4096];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	return xstrdup(buf);
+}
+
+int bxui_run_program(struct bxui_screen *s, const char *path, char *const argv[], bool hold)
+{
 	struct sigaction ign = {0}, old[N_ELEMENTS(quit_signals)];
 	int status = 0;
 
@@ -517,8 +591,8 @@ int bxui_run_foreground(struct bxui_screen *s, char *const argv[])
 	pid_t pid = fork();
 	if (pid == 0) {
 		child_signals_default();
-		execv("/proc/self/exe", v);
-		fprintf(stderr, "boxlab: cannot run boxlab: %s\n", strerror(errno));
+		execv(path, argv);
+		fprintf(stderr, "boxlab: cannot run %s: %s\n", path, strerror(errno));
 		_exit(127);
 	}
 	/* Ctrl-C on the terminal is for the command now, not for us. */
@@ -529,6 +603,16 @@ int bxui_run_foreground(struct bxui_screen *s, char *const argv[])
 	if (pid > 0)
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
+	int code = pid < 0 ? -1 : WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	if (hold && pid > 0) {
+		/* The terminal is the shell's again (cooked, echo): its last
+		 * lines stay until the user has read them. */
+		char c;
+		printf("\n[%s: exit code %d. Press Enter to go back to the dashboard]", argv[0], code);
+		fflush(stdout);
+		while (read(STDIN_FILENO, &c, 1) == 1 && c != '\n')
+			;
+	}
 	for (size_t i = 0; i < N_ELEMENTS(quit_signals); i++)
 		sigaction(quit_signals[i], &old[i], NULL);
 	reset_prog_mode();
@@ -541,7 +625,13 @@ int bxui_run_foreground(struct bxui_screen *s, char *const argv[])
 		bxui_message(s, true, "cannot fork: %s", strerror(errno));
 		return -1;
 	}
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return code;
+}
+
+int bxui_run_foreground(struct bxui_screen *s, char *const argv[])
+{
+	cleanup_free char **v = boxlab_argv(argv);
+	return bxui_run_program(s, "/proc/self/exe", v, false);
 }
 
 /* ---- frame ---- */
@@ -741,8 +831,12 @@ static void screen_done(struct bxui_screen *s)
 		struct bxui_panel *p = s->stack[--s->depth];
 		bxui_panel_destroy(p);
 	}
-	for (size_t i = 0; i < s->njobs; i++)
+	for (size_t i = 0; i < s->njobs; i++) {
 		close(s->jobs[i].fd); /* they finish on their own */
+		if (s->jobs[i].err_fd >= 0)
+			close(s->jobs[i].err_fd);
+		free(s->jobs[i].out);
+	}
 	bxui_snapshot_free(&s->snap);
 	bxui_sampler_free(&s->sampler);
 	free(s->selected);

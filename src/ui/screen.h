@@ -104,19 +104,33 @@ struct bxui_prompt {
 	void (*on_done)(struct bxui_screen *s, const char *text, const char *arg, bool accepted);
 };
 
+/* What a background command's output goes to when it ends, instead of
+ * the status line (the escape lab parses `boxlab attack --json`): out is
+ * its stdout, err its stderr, code its exit code (128 + signal); ctx
+ * and tag are what the spawner gave (which panel, which request). */
+typedef void (*bxui_job_done)(struct bxui_screen *s, void *ctx, long tag, int code, const char *out,
+			      const char *err);
+
 /* A boxlab command run in the background (stop, rm, run -d ...): its
- * output is collected and its last line becomes the status message. */
+ * output is collected and its last line becomes the status message, or
+ * all of it goes to done. */
 struct bxui_job {
 	pid_t pid;
 	int fd;
+	int err_fd; /* done jobs: a memfd holding stderr; else -1 */
 	char what[128];
-	char out[2048];
-	size_t len;
+	char *out; /* the output so far (the tail, past BXUI_JOB_OUT_MAX) */
+	size_t len, cap;
 	bool eof;
 	bool select_output; /* run -d: select the container it printed */
+	bxui_job_done done; /* NULL: the status line reports it */
+	void *ctx;
+	long tag;
+	bool forgotten; /* its panel is gone: end it silently */
 };
 
 #define BXUI_MAX_JOBS 16
+#define BXUI_JOB_OUT_MAX (1024 * 1024)
 #define BXUI_MAX_PANELS 8
 
 struct bxui_screen {
@@ -164,9 +178,22 @@ void bxui_confirm(struct bxui_screen *s, const char *question, const char *arg,
 		  void (*on_done)(struct bxui_screen *, const char *, const char *, bool));
 /* Run `boxlab ARGV...` (argv[0] is the command name) in the background. */
 void bxui_spawn(struct bxui_screen *s, const char *what, char *const argv[], bool select_output);
+/* Run `boxlab ARGV...` in the background, its output handed to done
+ * (with ctx and tag) when it ends; false (and a message) when it cannot
+ * start. */
+bool bxui_spawn_done(struct bxui_screen *s, const char *what, char *const argv[], bxui_job_done done, void *ctx,
+		     long tag);
+/* A panel that goes away while its jobs run: they end unheard. */
+void bxui_jobs_forget(struct bxui_screen *s, void *ctx);
 /* Run `boxlab ARGV...` on the terminal: the dashboard steps aside
  * (endwin) and comes back when it ends. */
 int bxui_run_foreground(struct bxui_screen *s, char *const argv[]);
+/* The same for any program (a demo script): path is exec'd with argv;
+ * with hold, "press Enter" keeps its last words on the screen. */
+int bxui_run_program(struct bxui_screen *s, const char *path, char *const argv[], bool hold);
+/* This binary's real path (/proc/self/exe resolved), for programs that
+ * call boxlab back; NULL when it cannot be read. */
+char *bxui_self_path(void);
 
 /* Panels. */
 struct bxui_panel *bxui_list_new(struct bxui_screen *s);
@@ -175,6 +202,8 @@ struct bxui_panel *bxui_modules_new(struct bxui_screen *s);
 struct bxui_panel *bxui_logs_new(struct bxui_screen *s, const char *name);
 struct bxui_panel *bxui_help_new(struct bxui_screen *s);
 struct bxui_panel *bxui_sort_new(struct bxui_screen *s, enum bxui_col *sort, bool *desc);
+struct bxui_panel *bxui_escape_new(struct bxui_screen *s);
+struct bxui_panel *bxui_demos_new(struct bxui_screen *s);
 
 /* actions.c: the keys that act on a container, shared by the list, the
  * detail and the logs panels.  BXUI_IGNORED when key is none of them. */

@@ -225,3 +225,58 @@ assert_terminal_restored() {
 	keys q
 	assert_terminal_restored
 }
+
+@test "dash: the escape lab shows ESCAPED with isolation off and BLOCKED with the default modules" {
+	bx attack --help >/dev/null 2>&1 || skip "no attack command in this build"
+	list=$(bx attack --list --json)
+	# An attack on the host name: quick, and a plain before/after.
+	name=$(jq -r '[(if type == "object" then .attacks else . end)[].name] | (map(select(test("hostname"))) + .)[0]' <<<"$list")
+	idx=$(jq -r --arg n "$name" '[(if type == "object" then .attacks else . end)[].name] | index($n)' <<<"$list")
+	[ -n "$name" ] && [ "$idx" -ge 0 ]
+	dash_open 100 32
+	keys a
+	wait_screen 20 '^ATTACK +NONE +DEFAULT +WHAT IT TRIES'
+	[ "$idx" -eq 0 ] || keys -N "$idx" j
+	wait_screen 5 "^$name( |$)"
+	screen_has 'isolation off: --isolation=none.*default modules'
+	screen_has 'not run yet: Enter runs it'
+	keys Enter
+	wait_screen 5 'running'
+	# Both at once, side by side, each with the host's verdict.
+	wait_screen 90 'ESCAPED +\(the host.s verdict\).*BLOCKED +\(the host.s verdict\)'
+	screen_has "^${name:0:22} +ESCAPED +BLOCKED "
+	screen_has '[0-9]+ modules? on, [0-9.]+ s.*[0-9]+ modules? on, [0-9.]+ s'
+	screen_has 'evidence'
+	screen_has '^blocked by: '
+	keys Escape
+	wait_screen 5 'NAME.*STATUS'
+	keys q
+	assert_terminal_restored
+}
+
+@test "dash: the demos menu runs a demo on the terminal and comes back" {
+	dash_open 100 30 DEMO_FAST=1
+	keys F1
+	wait_screen 5 'escape lab: an attack with isolation off and on, side by side$'
+	screen_has 'demos: run a demos/NN-name.sh story on this terminal$'
+	keys Escape
+	keys d
+	wait_screen 5 '^DEMO +WHAT IT SHOWS'
+	screen_has '^02-resource-limits.sh +Resource limits'
+	screen_has '^05-seccomp-tracing.sh +Seccomp: trace a program'
+	for _ in 1 2 3 4 5 6; do
+		screen_has '/05-seccomp-tracing.sh$' && break
+		keys j
+		sleep 0.2
+	done
+	wait_screen 2 'demos/05-seccomp-tracing.sh$'
+	screen_has '^The program runs once with every syscall counted'
+	keys Enter
+	wait_screen 60 'Press Enter to go back to the dashboard'
+	screen_has 'the story holds: [0-9]+ checks passed'
+	keys Enter
+	wait_screen 5 '05-seccomp-tracing.sh: the story holds \(exit code 0\)'
+	screen_has '^DEMO +WHAT IT SHOWS'
+	keys q
+	assert_terminal_restored
+}
