@@ -49,7 +49,7 @@ ATK_BIN  := $(patsubst attacks/%.c,$(BUILD)/attacks/%,$(wildcard attacks/*.c))
 
 .PHONY: all deps criu run test unit integration bench report clean install help image demo
 
-all: $(BUILD)/boxlab image
+all: $(BUILD)/boxlab $(BUILD)/boxlab-oci image
 
 help:
 	@echo "make            build $(BUILD)/boxlab and the built-in busybox image"
@@ -76,6 +76,10 @@ criu:
 $(BUILD)/boxlab: $(OBJ)
 	@echo "  LD  $@"
 	@$(CC) $(LDFLAGS) $(BIN_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The same binary, always speaking OCI (src/oci/commands.c).
+$(BUILD)/boxlab-oci: $(BUILD)/boxlab
+	@ln -sf boxlab $@
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -126,12 +130,14 @@ report: all
 
 install: all
 	install -D -m 0755 $(BUILD)/boxlab $(DESTDIR)$(PREFIX)/bin/boxlab
+	ln -sf boxlab $(DESTDIR)$(PREFIX)/bin/boxlab-oci
 	mkdir -p $(DESTDIR)$(PREFIX)/share/boxlab/images
 	cp -a $(BUILD)/images/busybox $(DESTDIR)$(PREFIX)/share/boxlab/images/
 	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/boxlab/demos demos/lib.sh demos/README.md
 	install -m 0755 demos/[0-9][0-9]-*.sh $(DESTDIR)$(PREFIX)/share/boxlab/demos/
 	install -D -m 0644 docs/boxlab.1 $(DESTDIR)$(PREFIX)/share/man/man1/boxlab.1
 	install -D -m 0644 contrib/boxlab.bash-completion $(DESTDIR)$(PREFIX)/share/bash-completion/completions/boxlab
+	cp -a lessons $(DESTDIR)$(PREFIX)/share/boxlab/
 
 clean:
 	rm -rf $(BUILD)

@@ -16,6 +16,11 @@ pkgs=(
 	hyperfine runc uidmap iproute2 procps util-linux psmisc time jq
 	# make report: figures, and bubblewrap to compare against
 	gnuplot-nox bubblewrap
+	# OCI acceptance (tests/integration/podman.bats): a real engine driving
+	# `boxlab` as its --runtime
+	podman fuse-overlayfs slirp4netns containernetworking-plugins
+	# lessons: ping between the network namespaces of lesson 05
+	iputils-ping
 )
 
 missing=()

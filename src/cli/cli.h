@@ -67,5 +67,6 @@ extern const struct bx_cmd bx_cmd_image;
 extern const struct bx_cmd bx_cmd_volume;
 extern const struct bx_cmd bx_cmd_dash;
 extern const struct bx_cmd bx_cmd_attack;
+extern const struct bx_cmd bx_cmd_lesson;
 
 #endif

@@ -55,6 +55,10 @@ static const struct {
 	{"Enter F5", "run the demo; the dashboard steps aside and comes back after"},
 	{NULL, "Logs"},
 	{"End G", "follow the end again after scrolling up"},
+	{NULL, "Lesson (L)"},
+	{"L", "your current lesson's steps, re-checked every 5 s (boxlab lesson)"},
+	{"c F5", "check now"},
+	{"< > Left Right", "the previous / next lesson"},
 };
 
 static void help_draw(struct bxui_panel *p)

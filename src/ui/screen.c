@@ -780,6 +780,10 @@ static bxui_result global_key(struct bxui_screen *s, int ch)
 	case BXUI_CTRL('l'):
 		clearok(curscr, TRUE);
 		return BXUI_REDRAW;
+	case 'L': /* the lesson panel, from anywhere */
+		if (strcmp(s->stack[s->depth - 1]->klass->name, "Lesson"))
+			bxui_push(s, bxui_lesson_new(s));
+		return BXUI_REDRAW;
 	default:
 		return BXUI_HANDLED;
 	}

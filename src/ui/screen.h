@@ -204,6 +204,7 @@ struct bxui_panel *bxui_help_new(struct bxui_screen *s);
 struct bxui_panel *bxui_sort_new(struct bxui_screen *s, enum bxui_col *sort, bool *desc);
 struct bxui_panel *bxui_escape_new(struct bxui_screen *s);
 struct bxui_panel *bxui_demos_new(struct bxui_screen *s);
+struct bxui_panel *bxui_lesson_new(struct bxui_screen *s); /* lesson.c */
 
 /* actions.c: the keys that act on a container, shared by the list, the
  * detail and the logs panels.  BXUI_IGNORED when key is none of them. */

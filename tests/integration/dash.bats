@@ -280,3 +280,36 @@ assert_terminal_restored() {
 	keys q
 	assert_terminal_restored
 }
+
+@test "dash: L shows the current lesson's steps, re-checked live as the student works" {
+	export BOXLAB_LESSON_STATE=$BATS_TEST_TMPDIR/lessons BOXLAB_LESSONS="$BATS_TEST_DIRNAME/../../lessons"
+	SUDO_USER=ldash bx lesson start 01 >/dev/null
+	dash_open 100 40 SUDO_USER=ldash BOXLAB_LESSON_STATE="$BOXLAB_LESSON_STATE" BOXLAB_LESSONS="$BOXLAB_LESSONS"
+	keys L
+	wait_screen 5 'Lesson 01: Processes and the pid namespace +ldash .* 0/5 passed'
+	wait_screen 10 '✗ 2\. The same process, two pids'
+	screen_has 'no container ldash-01-sleep yet'
+	screen_has '### 1\. A pid namespace with unshare'
+	# The student works in another terminal; the panel follows within a check period.
+	bx run -d --name ldash-01-sleep busybox sleep 1000
+	wait_screen 15 'write your answer to \$WORK/sleep-pid\.txt'
+	pgrep -P "$(bx inspect --json ldash-01-sleep | jq -r .pid)" -x sleep > "$BOXLAB_LESSON_STATE/ldash/01/sleep-pid.txt"
+	wait_screen 15 '✓ 2\. The same process, two pids'
+	wait_screen 5 '1/5 passed'
+	# The panel's checks are recorded as the student's progress.
+	[ "$(jq -r '.lessons["01"].passed' "$BOXLAB_LESSON_STATE/ldash/progress.json")" = 1 ]
+	keys j j
+	wait_screen 5 '### 3\. Make a zombie'
+	# A lesson started in the shell becomes the panel's; its own checks
+	# do not take "current" back.
+	SUDO_USER=ldash bx lesson start 04 >/dev/null
+	wait_screen 15 'Lesson 04: User namespaces and id maps'
+	[ "$(jq -r .current "$BOXLAB_LESSON_STATE/ldash/progress.json")" = 04 ]
+	# < and > choose another one.
+	keys '<'
+	wait_screen 5 'Lesson 03: UTS and IPC namespaces'
+	keys Escape
+	wait_screen 5 'NAME.*STATUS'
+	keys q
+	assert_terminal_restored
+}
