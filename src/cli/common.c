@@ -12,9 +12,6 @@
 #include <stdarg.h>
 #include <string.h>
 #include <sys/syscall.h>
-#include <fcntl.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 void bx_cli_usage(const struct bx_cmd *cmd, FILE *out)
@@ -109,18 +106,11 @@ int bx_cli_cleanup(const char *name, bx_err_t *err)
 	struct bx_box box;
 	bx_err_t tmp = NULL;
 
-	/* One remover at a time (parallel `rm -f` of one container): the
-	 * others wait here and then find it gone.  Not the state dir's own
-	 * lock, which the supervisor needs to record the exit we cause. */
-	cleanup_free char *lockpath = bx_state_path(name, "rm.lock");
-	cleanup_close int lock = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (lock < 0 && errno == ENOENT)
-		return 0; /* removed by someone else already */
-	while (lock >= 0 && flock(lock, LOCK_EX) < 0 && errno == EINTR)
-		;
-	struct stat lst;
-	if (lock >= 0 && (fstat(lock, &lst) < 0 || lst.st_nlink == 0))
-		return 0; /* it went while we waited */
+	/* One remover at a time: the others wait here and find it gone. */
+	bool gone;
+	cleanup_close int lock = bx_state_remove_lock(name, &gone);
+	if (gone)
+		return 0;
 
 	if (bx_state_read(name, &st, &tmp) == 0) {
 		/* No restart policy may bring it back while it goes. */

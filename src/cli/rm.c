@@ -41,6 +41,15 @@ static int rm_exec(int argc, char **argv)
 				bx_error_release(&err);
 				continue;
 			}
+			/* No readable state.json: halfway through another
+			 * rm -f, or half made (a killed boxlab).  -f removes
+			 * it all the same (bx_cli_cleanup waits for the other). */
+			if (force && valid) {
+				bx_error_release(&err);
+				if (bx_cli_cleanup(argv[i], &err) < 0)
+					code = bx_error_report(&err, 1);
+				continue;
+			}
 			if (!force && err && strstr(err->msg, "is running"))
 				bx_error_hint(&err, "stop it first, or use 'boxlab rm -f'");
 			code = bx_error_report(&err, 1);

@@ -57,7 +57,44 @@ int bx_state_create(const char *name, bx_err_t *err)
 					      "(remove it with 'boxlab rm %s' or choose another --name)", name, name);
 		return bx_make_error(err, errno, "cannot create state dir %s", dir);
 	}
+	/* Made with the dir, so a remover never has to create it in a dir
+	 * another remover is emptying (bx_state_remove_lock). */
+	cleanup_free char *lock = bx_state_path(name, BX_RM_LOCK);
+	int fd = open(lock, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return bx_make_error(err, errno, "cannot create %s", lock);
+	close(fd);
 	return 0;
+}
+
+int bx_state_remove_lock(const char *name, bool *gone)
+{
+	cleanup_free char *lock = bx_state_path(name, BX_RM_LOCK);
+	struct stat st;
+	*gone = false;
+	int fd = open(lock, O_RDWR | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		/* It is removed last: without it the container is gone, or
+		 * half made (killed right after mkdir), or from an older
+		 * boxlab.  A remover that meets the one we create retries its
+		 * rmdir (bx_state_remove). */
+		cleanup_free char *dir = bx_state_path(name, NULL);
+		if (access(dir, F_OK) < 0) {
+			*gone = true;
+			return -1;
+		}
+		fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	}
+	if (fd < 0)
+		return -1;
+	while (flock(fd, LOCK_EX) < 0 && errno == EINTR)
+		;
+	if (fstat(fd, &st) < 0 || st.st_nlink == 0) {
+		close(fd);
+		*gone = true; /* it went while we waited */
+		return -1;
+	}
+	return fd;
 }
 
 int bx_state_lock(const char *name, bx_err_t *err)
@@ -237,7 +274,28 @@ void bx_state_free(struct bx_state *st)
 int bx_state_remove(const char *name, bx_err_t *err)
 {
 	cleanup_free char *dir = bx_state_path(name, NULL);
-	return bx_rm_rf(dir, err);
+	cleanup_free char *lock = bx_state_path(name, BX_RM_LOCK);
+	for (int attempt = 0;; attempt++) {
+		cleanup_dir DIR *d = opendir(dir);
+		struct dirent *e;
+		if (!d)
+			return errno == ENOENT ? 0 : bx_make_error(err, errno, "cannot open state dir %s", dir);
+		/* Everything but the removal lock, then the lock, then the
+		 * dir: a second remover that still finds the lock waits on it. */
+		while ((e = readdir(d))) {
+			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || !strcmp(e->d_name, BX_RM_LOCK))
+				continue;
+			cleanup_free char *p = bx_state_path(name, e->d_name);
+			if (bx_rm_rf(p, err) < 0)
+				return -1;
+		}
+		unlink(lock);
+		if (rmdir(dir) == 0 || errno == ENOENT)
+			return 0;
+		/* ENOTEMPTY: a late remover made the lock again meanwhile. */
+		if (errno != ENOTEMPTY || attempt >= 10)
+			return bx_make_error(err, errno, "cannot remove state dir %s", dir);
+	}
 }
 
 static int cmp_str(const void *a, const void *b)

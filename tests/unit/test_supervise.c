@@ -3,6 +3,7 @@
  * the restart and health decisions (core/supervise.c). */
 #include "core/logfile.h"
 #include "core/spec.h"
+#include "core/state.h"
 #include "core/supervise.h"
 #include "core/times.h"
 #include "util/fs.h"
@@ -268,6 +269,42 @@ static void test_health_steps(void **state)
 	assert_string_equal(g.status, "healthy");
 }
 
+/* The removal lock of parallel rm -f: made with the dir, removed last;
+ * a half-made dir without it still gets one. */
+static void test_remove_lock(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/ut-rmlock-XXXXXX";
+	bx_err_t err = NULL;
+	bool gone;
+	assert_non_null(mkdtemp(dir));
+	setenv("BOXLAB_RUN_DIR", dir, 1);
+	assert_int_equal(bx_state_create("ut-l", &err), 0);
+	int fd = bx_state_remove_lock("ut-l", &gone);
+	assert_true(fd >= 0);
+	assert_false(gone);
+	assert_int_equal(bx_state_remove("ut-l", &err), 0);
+	/* The holder sees it went; a later remover finds nothing. */
+	struct stat st;
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_nlink, 0);
+	close(fd);
+	assert_int_equal(bx_state_remove_lock("ut-l", &gone), -1);
+	assert_true(gone);
+	/* Half made: the dir alone. */
+	char *half = xasprintf("%s/ut-h", dir);
+	assert_int_equal(mkdir(half, 0700), 0);
+	fd = bx_state_remove_lock("ut-h", &gone);
+	assert_true(fd >= 0);
+	assert_false(gone);
+	assert_int_equal(bx_state_remove("ut-h", &err), 0);
+	close(fd);
+	assert_int_equal(access(half, F_OK), -1);
+	free(half);
+	assert_int_equal(rmdir(dir), 0);
+	unsetenv("BOXLAB_RUN_DIR");
+}
+
 static int set_opt(struct bx_spec *s, const char *flag, const char *v)
 {
 	bx_err_t err = NULL;
@@ -322,6 +359,7 @@ int main(void)
 		cmocka_unit_test(test_backoff),
 		cmocka_unit_test(test_health_steps),
 		cmocka_unit_test(test_options),
+		cmocka_unit_test(test_remove_lock),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
