@@ -57,13 +57,6 @@ int bx_state_create(const char *name, bx_err_t *err)
 					      "(remove it with 'boxlab rm %s' or choose another --name)", name, name);
 		return bx_make_error(err, errno, "cannot create state dir %s", dir);
 	}
-	/* Made with the dir, so a remover never has to create it in a dir
-	 * another remover is emptying (bx_state_remove_lock). */
-	cleanup_free char *lock = bx_state_path(name, BX_RM_LOCK);
-	int fd = open(lock, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return bx_make_error(err, errno, "cannot create %s", lock);
-	close(fd);
 	return 0;
 }
 
@@ -74,10 +67,10 @@ int bx_state_remove_lock(const char *name, bool *gone)
 	*gone = false;
 	int fd = open(lock, O_RDWR | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT) {
-		/* It is removed last: without it the container is gone, or
-		 * half made (killed right after mkdir), or from an older
-		 * boxlab.  A remover that meets the one we create retries its
-		 * rmdir (bx_state_remove). */
+		/* The first remover makes it.  A remover emptying the dir
+		 * meanwhile removes it last and retries its rmdir when a late
+		 * one made it again (bx_state_remove); the late one then
+		 * finds it unlinked below. */
 		cleanup_free char *dir = bx_state_path(name, NULL);
 		if (access(dir, F_OK) < 0) {
 			*gone = true;

@@ -56,8 +56,8 @@ int bx_state_read(const char *name, struct bx_state *st, bx_err_t *err);
 void bx_state_free(struct bx_state *st);
 int bx_state_remove(const char *name, bx_err_t *err);
 /* One remover at a time (parallel `rm -f`): the locked fd of the state
- * dir's rm.lock, or -1 with *gone set when the container went (or was
- * removed while we waited).  Not the state dir's own lock, which the
+ * dir's rm.lock (made by the first remover), or -1 with *gone set when
+ * the container went (or was removed while we waited).  Not the state dir's own lock, which the
  * supervisor needs to record the exit a remover causes. */
 #define BX_RM_LOCK "rm.lock"
 int bx_state_remove_lock(const char *name, bool *gone);

@@ -269,8 +269,8 @@ static void test_health_steps(void **state)
 	assert_string_equal(g.status, "healthy");
 }
 
-/* The removal lock of parallel rm -f: made with the dir, removed last;
- * a half-made dir without it still gets one. */
+/* The removal lock of parallel rm -f: made by the first remover,
+ * removed last; a half-made dir gets one too. */
 static void test_remove_lock(void **state)
 {
 	(void)state;
