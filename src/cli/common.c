@@ -1,6 +1,7 @@
 #include "cli/cli.h"
 #include "core/lifecycle.h"
 #include "core/proc.h"
+#include "core/supervise.h"
 #include "core/timeline.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"
@@ -54,7 +55,8 @@ int bx_cli_usage_error(const struct bx_cmd *cmd, const char *fmt, ...)
 
 enum bx_status bx_cli_live_status(const struct bx_state *st)
 {
-	if ((st->status == BX_CREATED || st->status == BX_RUNNING || st->status == BX_PAUSED) &&
+	if ((st->status == BX_CREATED || st->status == BX_RUNNING || st->status == BX_PAUSED ||
+	     st->status == BX_RESTARTING) &&
 	    !bx_state_supervisor_alive(st))
 		return BX_DEAD;
 	return st->status;
@@ -104,7 +106,15 @@ int bx_cli_cleanup(const char *name, bx_err_t *err)
 	struct bx_box box;
 	bx_err_t tmp = NULL;
 
+	/* One remover at a time: the others wait here and find it gone. */
+	bool gone;
+	cleanup_close int lock = bx_state_remove_lock(name, &gone);
+	if (gone)
+		return 0;
+
 	if (bx_state_read(name, &st, &tmp) == 0) {
+		/* No restart policy may bring it back while it goes. */
+		bx_supervise_request_stop(&st);
 		/* Frozen tasks do not die of SIGKILL until thawed. */
 		if (st.status == BX_PAUSED && bx_cli_unpause(name, &tmp) < 0) {
 			bx_warn("%s", tmp->msg);

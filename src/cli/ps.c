@@ -40,7 +40,12 @@ static void status_text(const struct bx_state *st, char *buf, size_t len)
 	case BX_RUNNING:
 	case BX_PAUSED:
 		bx_format_ago(now - st->started_us, ago, sizeof ago);
-		snprintf(buf, len, "Up %s%s", ago, s == BX_PAUSED ? " (Paused)" : "");
+		snprintf(buf, len, "Up %s%s%s%s%s", ago, s == BX_PAUSED ? " (Paused)" : "", st->health[0] ? " (" : "",
+			 st->health, st->health[0] ? ")" : "");
+		break;
+	case BX_RESTARTING:
+		bx_format_ago(now - st->finished_us, ago, sizeof ago);
+		snprintf(buf, len, "Restarting (%d) %s ago", st->exit_code, ago);
 		break;
 	case BX_EXITED:
 		bx_format_ago(now - st->finished_us, ago, sizeof ago);
@@ -79,7 +84,8 @@ static int ps_exec(int argc, char **argv)
 	cleanup_strv char **names = bx_state_list();
 	json_t *list = json_array();
 	if (!quiet && !json)
-		printf("%-24s %-10s %-20s %-26s %-8s %s\n", "NAME", "IMAGE", "COMMAND", "STATUS", "PID", "MODULES");
+		printf("%-24s %-10s %-20s %-26s %-8s %-8s %s\n", "NAME", "IMAGE", "COMMAND", "STATUS", "PID", "RESTARTS",
+		       "MODULES");
 	for (size_t i = 0; names[i]; i++) {
 		struct bx_state st;
 		bx_err_t err = NULL;
@@ -88,7 +94,7 @@ static int ps_exec(int argc, char **argv)
 			continue; /* being created or removed right now */
 		}
 		enum bx_status s = bx_cli_live_status(&st);
-		if (all || s == BX_RUNNING || s == BX_PAUSED) {
+		if (all || s == BX_RUNNING || s == BX_PAUSED || s == BX_RESTARTING) {
 			if (json) {
 				json_t *o = bx_state_to_json(&st);
 				json_object_set_new(o, "status", json_string(bx_status_name(s)));
@@ -102,8 +108,8 @@ static int ps_exec(int argc, char **argv)
 				status_text(&st, status, sizeof status);
 				if (strlen(cmd) > 20)
 					strcpy(cmd + 17, "...");
-				printf("%-24s %-10s %-20s %-26s %-8d %s\n", st.name, st.image, cmd, status,
-				       s == BX_RUNNING || s == BX_PAUSED ? st.pid : 0, mods);
+				printf("%-24s %-10s %-20s %-26s %-8d %-8u %s\n", st.name, st.image, cmd, status,
+				       s == BX_RUNNING || s == BX_PAUSED ? st.pid : 0, st.restart_count, mods);
 			}
 		}
 		bx_state_free(&st);

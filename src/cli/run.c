@@ -60,8 +60,8 @@ static int run_detached(struct bx_spec *spec)
 	}
 	close(p[0]);
 	buf[n] = '\0';
-	if (!strcmp(buf, "ok\n")) {
-		printf("%s\n", spec->name);
+	if (!strncmp(buf, "ok ", 3)) {
+		fputs(buf + 3, stdout);
 		return 0;
 	}
 	/* "<exit code> <message>" from a setup that failed */

@@ -6,6 +6,7 @@
  * recorded start time, so a reused pid is never signalled. */
 #include "cli/cli.h"
 #include "core/proc.h"
+#include "core/supervise.h"
 #include "core/timeline.h"
 #include "util/cleanup.h"
 
@@ -40,8 +41,12 @@ static void note(const struct bx_state *st, const char *phase, const char *msg)
 static int stop_one(const char *name, long timeout, bx_err_t *err)
 {
 	struct bx_state st;
-	if (bx_cli_load(name, &st, 1u << BX_RUNNING | 1u << BX_PAUSED | 1u << BX_CREATED, "stop", err) < 0)
+	if (bx_cli_load(name, &st, 1u << BX_RUNNING | 1u << BX_PAUSED | 1u << BX_CREATED | 1u << BX_RESTARTING,
+			"stop", err) < 0)
 		return -1;
+	/* Before the signal: the supervisor must know this exit is wanted,
+	 * whatever its restart policy (core/supervise.h). */
+	bx_supervise_request_stop(&st);
 	/* A frozen process gets no signal until thawed: resume first. */
 	if (st.status == BX_PAUSED && bx_cli_unpause(name, err) < 0) {
 		bx_state_free(&st);

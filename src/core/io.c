@@ -1,4 +1,5 @@
 #include "core/io.h"
+#include "core/logfile.h"
 #include "core/process.h"
 
 #include <errno.h>
@@ -31,7 +32,7 @@ void bx_relay_init(struct bx_relay *r)
 {
 	sigset_t set;
 	memset(r, 0, sizeof *r);
-	r->pidfd = r->out = r->err = r->pty = r->in = r->log = -1;
+	r->pidfd = r->out = r->err = r->pty = r->in = -1;
 	relayed_set(&set);
 	r->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
@@ -87,7 +88,8 @@ static int pump(struct bx_relay *r, int *fd, int echo_fd)
 	}
 	if (r->echo)
 		write_all(echo_fd, buf, n);
-	write_all(r->log, buf, n);
+	if (r->log)
+		bx_logw_write(r->log, echo_fd == 2 ? "stderr" : "stdout", buf, n);
 	return 0;
 }
 

@@ -8,12 +8,14 @@
 #include <stdbool.h>
 #include <termios.h>
 
+struct bx_logw;
+
 struct bx_relay {
 	int pidfd;      /* the process waited for, and where signals go */
 	int out, err;   /* read ends of its stdout/stderr pipes, or -1 */
 	int pty;        /* terminal master, or -1 */
 	int in;         /* our input copied into the pty, or -1 */
-	int log;        /* stdout.log, or -1 */
+	struct bx_logw *log; /* stdout.log (core/logfile.h), or NULL */
 	bool echo;      /* copy output to our own stdout/stderr */
 	int sigfd;      /* signalfd of bx_relay_block_signals() */
 	bool raw;       /* our terminal was put in raw mode */

@@ -12,13 +12,18 @@
 #include "core/io.h"
 #include "core/proc.h"
 #include "core/process.h"
+#include "core/logfile.h"
 #include "core/state.h"
+#include "core/supervise.h"
 #include "core/timeline.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
+#include <poll.h>
+#include <time.h>
+#include <sys/signalfd.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -204,7 +209,8 @@ int bx_box_prepare(struct bx_box *box, bx_err_t *err)
 	return PHASE(box, prepare, err);
 }
 
-int bx_lifecycle_wait(struct bx_box *box, struct bx_state *st, struct bx_relay *relay)
+/* Relay until init exits and record the exit (not yet saved). */
+static int wait_exit(struct bx_box *box, struct bx_state *st, struct bx_relay *relay)
 {
 	int code = bx_relay_run(relay);
 	bx_relay_done(relay);
@@ -215,18 +221,198 @@ int bx_lifecycle_wait(struct bx_box *box, struct bx_state *st, struct bx_relay *
 	st->finished_us = bx_realtime_us();
 	bx_tl_event(box->tl, "core", "exit", 0, "exit code %d%s%s", code, code > 128 ? ", killed by SIG" : "",
 		    code > 128 ? bx_signal_name(code - 128) : "");
-	bx_box_teardown(box);
-	{
-		bx_err_t tmp = NULL;
-		if (box->spec->rm)
-			bx_state_remove(box->spec->name, &tmp);
-		else
-			save_state(st, &tmp);
-		if (tmp)
-			bx_warn("%s", tmp->msg);
-		bx_error_release(&tmp);
-	}
 	return code;
+}
+
+/* The end: state.json says exited, or the state dir goes (--rm). */
+static void finish(struct bx_box *box, struct bx_state *st)
+{
+	bx_err_t tmp = NULL;
+	if (box->spec->rm)
+		bx_state_remove(box->spec->name, &tmp);
+	else
+		save_state(st, &tmp);
+	if (tmp)
+		bx_warn("%s", tmp->msg);
+	bx_error_release(&tmp);
+}
+
+int bx_lifecycle_wait(struct bx_box *box, struct bx_state *st, struct bx_relay *relay)
+{
+	int code = wait_exit(box, st, relay);
+	bx_box_teardown(box);
+	finish(box, st);
+	return code;
+}
+
+/* Create the state dir; a generated name that is taken (another run -d
+ * picked it in the same instant) is replaced by a fresh one. */
+static int create_state(struct bx_spec *spec, bx_err_t *err)
+{
+	for (unsigned attempt = 0;; attempt++) {
+		if (bx_state_create(spec->name, err) == 0)
+			return 0;
+		cleanup_free char *dir = bx_state_path(spec->name, NULL);
+		if (!spec->name_generated || attempt >= 50 || access(dir, F_OK) < 0)
+			return -1;
+		bx_error_release(err);
+		free(spec->name);
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		spec->name = bx_name_generate((unsigned)(ts.tv_nsec ^ (getpid() + attempt) * 2654435761u));
+	}
+}
+
+/* One start of the container: prepare .. exec.  On success the command
+ * runs and *relay is ready to wait for it; on failure everything this
+ * start made is torn down again (the state dir stays). */
+static int start_once(struct bx_box *box, struct bx_state *st, struct bx_image *img, struct bx_relay *relay,
+		      struct bx_logw *log, const sigset_t *mask, bx_err_t *err)
+{
+	struct bx_spec *spec = box->spec;
+	struct child_io io = {.in = -1, .out = -1, .err = -1};
+	int sv[2] = {-1, -1}, outp[2] = {-1, -1}, errp[2] = {-1, -1};
+	cleanup_close int pidfd = -1, devnull = -1;
+	uint64_t t0 = bx_now_us(), t;
+	int ret = -1;
+
+	if (PHASE(box, prepare, err) < 0)
+		goto fail;
+	st->root_uid = box->root_uid;
+	st->root_gid = box->root_gid;
+	free(st->rootfs);
+	st->rootfs = box->rootfs ? xstrdup(box->rootfs) : NULL;
+
+	/* Where the command's output goes: through pipes to the relay,
+	 * which stamps each line into stdout.log (core/logfile.h). */
+	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	io.tty = spec->tty;
+	io.in = spec->interactive && !spec->detach ? -1 : devnull;
+	if (!spec->tty) {
+		if (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+			bx_make_error(err, errno, "cannot create pipes for the container's output");
+			goto fail;
+		}
+		io.out = outp[1];
+		io.err = errp[1];
+	}
+	io.argv = st->command;
+	io.env = bx_proc_env(img->env, spec->env, spec->hostname ? spec->hostname : spec->name, spec->tty);
+	if (!spec->workdir && img->workdir)
+		spec->workdir = xstrdup(img->workdir);
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		bx_make_error(err, errno, "cannot create the sync socket");
+		goto fail;
+	}
+	bx_relay_block_signals(&io.oldmask);
+	/* The mask the supervisor started with: at a restart the relayed
+	 * signals are still blocked here, and the command would inherit
+	 * that (and never see stop's SIGTERM). */
+	io.oldmask = *mask;
+
+	t = bx_now_us();
+	struct bx_clone_args ca = {
+		.flags = (uint64_t)box->clone_flags | CLONE_PIDFD,
+		.pidfd = (uint64_t)(uintptr_t)&pidfd,
+		.exit_signal = SIGCHLD,
+	};
+	if (box->cgroup_fd >= 0) {
+		ca.flags |= CLONE_INTO_CGROUP;
+		ca.cgroup = box->cgroup_fd;
+	}
+	pid_t pid = (pid_t)syscall(SYS_clone3, &ca, sizeof ca);
+	if (pid < 0) {
+		bx_make_error(err, errno, "cannot create the container process (clone3)");
+		if (errno == EINVAL || errno == EPERM || errno == ENOSPC)
+			bx_error_hint(err, "see 'boxlab check' for what this kernel supports");
+		goto fail;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		box->sync_fd = sv[1];
+		child_main(box, &io);
+	}
+	close(sv[1]);
+	sv[1] = -1;
+	for (int *p = &outp[1]; p; p = p == &outp[1] ? &errp[1] : NULL)
+		if (*p >= 0) {
+			close(*p);
+			*p = -1;
+		}
+	box->pid = pid;
+	st->pid = pid;
+	st->pid_start = bx_proc_starttime(pid);
+	bx_tl_event(box->tl, "core", "clone", t, "pid %d, namespaces 0x%x", pid, box->clone_flags);
+
+	if (PHASE(box, parent_setup, err) < 0)
+		goto kill_child;
+	if (bx_msg_send(sv[0], BX_MSG_GO, -1) < 0) {
+		bx_make_error(err, errno, "the container process died before setup");
+		goto kill_child;
+	}
+	if (bx_msg_wait_exec(sv[0], &relay->pty, err) < 0)
+		goto kill_child;
+
+	st->status = BX_RUNNING;
+	st->started_us = bx_realtime_us();
+	st->finished_us = 0;
+	st->exit_code = -1;
+	st->exit_signal = 0;
+	if (save_state(st, err) < 0)
+		goto kill_child;
+	bx_tl_event(box->tl, "core", "running", t0, "setup done, command running");
+
+	relay->pidfd = steal_fd(&pidfd);
+	relay->out = steal_fd(&outp[0]);
+	relay->err = steal_fd(&errp[0]);
+	relay->log = log;
+	relay->echo = !spec->detach;
+	ret = 0;
+	goto out;
+
+kill_child:
+	syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+	{
+		siginfo_t si;
+		waitid(P_PIDFD, pidfd, &si, WEXITED);
+	}
+fail:
+	if (relay->pty >= 0) {
+		close(relay->pty);
+		relay->pty = -1;
+	}
+	bx_box_teardown(box);
+out:
+	bx_close_pair(sv);
+	bx_close_pair(outp);
+	bx_close_pair(errp);
+	strv_free(io.env);
+	return ret;
+}
+
+/* Wait out a restart's backoff; false when a stop came meanwhile (a
+ * SIGTERM or SIGINT to the supervisor, or the state dir's stop file). */
+static bool backoff(const char *name, int64_t ns)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	cleanup_close int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	int64_t end = (int64_t)bx_now_us() * 1000 + ns;
+	for (;;) {
+		if (bx_supervise_stop_requested(name))
+			return false;
+		int64_t left = end - (int64_t)bx_now_us() * 1000;
+		if (left <= 0)
+			return true;
+		struct pollfd p = {.fd = sfd, .events = POLLIN};
+		/* Wake at least every 100 ms to look for the stop file. */
+		int ms = left / 1000000 + 1;
+		if (poll(&p, sfd >= 0 ? 1 : 0, ms > 100 ? 100 : ms) > 0)
+			return false;
+	}
 }
 
 int bx_lifecycle_run(struct bx_spec *spec, int notify_fd, bx_err_t *err)
@@ -236,20 +422,21 @@ int bx_lifecycle_run(struct bx_spec *spec, int notify_fd, bx_err_t *err)
 	struct bx_timeline tl = {.fd = -1};
 	struct bx_image img = {0};
 	struct bx_relay relay;
-	struct child_io io = {.in = -1, .out = -1, .err = -1};
-	int sv[2] = {-1, -1}, outp[2] = {-1, -1}, errp[2] = {-1, -1};
-	cleanup_close int logfd = -1, pidfd = -1, devnull = -1;
-	bool created = false, prepared = false;
+	struct bx_logw log = {.fd = -1};
+	bool created = false;
 	int code = -1;
-	uint64_t t0 = bx_now_us(), t;
+	uint64_t t0 = bx_now_us();
+	int64_t delay = 0;
+	sigset_t mask;
 
-	bx_box_init(&box, spec);
+	sigprocmask(SIG_BLOCK, NULL, &mask);
 	bx_relay_init(&relay);
 	if (bx_image_resolve(spec->image, &img, err) < 0)
-		goto fail;
-	if (bx_state_create(spec->name, err) < 0)
-		goto fail;
+		goto fail_early;
+	if (create_state(spec, err) < 0)
+		goto fail_early;
 	created = true;
+	bx_box_init(&box, spec);
 
 	/* The resolved spec, replayable with --config. */
 	{
@@ -282,105 +469,20 @@ int bx_lifecycle_run(struct bx_spec *spec, int notify_fd, bx_err_t *err)
 	st.tty = spec->tty;
 	if (save_state(&st, err) < 0)
 		goto fail;
-
-	prepared = true;
-	if (PHASE(&box, prepare, err) < 0)
-		goto fail;
-	st.root_uid = box.root_uid;
-	st.root_gid = box.root_gid;
-	st.rootfs = box.rootfs ? xstrdup(box.rootfs) : NULL;
-
-	/* Where the command's output goes. */
 	{
 		cleanup_free char *logpath = bx_state_path(spec->name, "stdout.log");
-		logfd = open(logpath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-		if (logfd < 0) {
-			bx_make_error(err, errno, "cannot open %s", logpath);
+		if (bx_logw_open(&log, logpath, spec->sup.log_max_size, spec->sup.log_max_files, err) < 0)
 			goto fail;
-		}
 	}
-	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-	io.tty = spec->tty;
-	io.in = spec->interactive && !spec->detach ? -1 : devnull;
-	if (!spec->tty) {
-		if (spec->detach) {
-			io.out = io.err = logfd;
-		} else if (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
-			bx_make_error(err, errno, "cannot create pipes for the container's output");
-			goto fail;
-		} else {
-			io.out = outp[1];
-			io.err = errp[1];
-		}
-	}
-	io.argv = st.command;
-	io.env = bx_proc_env(img.env, spec->env, spec->hostname ? spec->hostname : spec->name, spec->tty);
-	if (!spec->workdir && img.workdir)
-		spec->workdir = xstrdup(img.workdir);
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-		bx_make_error(err, errno, "cannot create the sync socket");
+	if (start_once(&box, &st, &img, &relay, &log, &mask, err) < 0)
 		goto fail;
+	{
+		/* With its name: a generated one may have been replaced
+		 * (create_state) after the caller forked us. */
+		cleanup_free char *ok = xasprintf("ok %s\n", spec->name);
+		notify(&notify_fd, ok);
 	}
-	bx_relay_block_signals(&io.oldmask);
-
-	t = bx_now_us();
-	struct bx_clone_args ca = {
-		.flags = (uint64_t)box.clone_flags | CLONE_PIDFD,
-		.pidfd = (uint64_t)(uintptr_t)&pidfd,
-		.exit_signal = SIGCHLD,
-	};
-	if (box.cgroup_fd >= 0) {
-		ca.flags |= CLONE_INTO_CGROUP;
-		ca.cgroup = box.cgroup_fd;
-	}
-	pid_t pid = (pid_t)syscall(SYS_clone3, &ca, sizeof ca);
-	if (pid < 0) {
-		bx_make_error(err, errno, "cannot create the container process (clone3)");
-		if (errno == EINVAL || errno == EPERM || errno == ENOSPC)
-			bx_error_hint(err, "see 'boxlab check' for what this kernel supports");
-		goto fail;
-	}
-	if (pid == 0) {
-		close(sv[0]);
-		box.sync_fd = sv[1];
-		child_main(&box, &io);
-	}
-	close(sv[1]);
-	sv[1] = -1;
-	for (int *p = &outp[1]; p; p = p == &outp[1] ? &errp[1] : NULL)
-		if (*p >= 0) {
-			close(*p);
-			*p = -1;
-		}
-	box.pid = pid;
-	st.pid = pid;
-	st.pid_start = bx_proc_starttime(pid);
-	bx_tl_event(&tl, "core", "clone", t, "pid %d, namespaces 0x%x", pid, box.clone_flags);
-
-	if (PHASE(&box, parent_setup, err) < 0)
-		goto kill_child;
-	if (bx_msg_send(sv[0], BX_MSG_GO, -1) < 0) {
-		bx_make_error(err, errno, "the container process died before setup");
-		goto kill_child;
-	}
-	if (bx_msg_wait_exec(sv[0], &relay.pty, err) < 0)
-		goto kill_child;
-	close(sv[0]);
-	sv[0] = -1;
-
-	st.status = BX_RUNNING;
-	st.started_us = bx_realtime_us();
-	if (save_state(&st, err) < 0)
-		goto kill_child;
-	bx_tl_event(&tl, "core", "running", t0, "setup done, command running");
-	notify(&notify_fd, "ok\n");
-
-	relay.pidfd = pidfd;
-	relay.out = steal_fd(&outp[0]);
-	relay.err = steal_fd(&errp[0]);
-	relay.log = logfd;
-	relay.echo = !spec->detach;
 	if (spec->tty && !spec->detach) {
 		if (spec->interactive) {
 			relay.in = 0;
@@ -388,39 +490,98 @@ int bx_lifecycle_run(struct bx_spec *spec, int notify_fd, bx_err_t *err)
 		}
 		bx_relay_winsize(&relay);
 	}
-	code = bx_lifecycle_wait(&box, &st, &relay);
+
+	/* Run, and run again while the restart policy says so. */
+	for (;;) {
+		pid_t health = bx_health_start(spec, &tl);
+		int64_t ran = -(int64_t)bx_now_us();
+		code = wait_exit(&box, &st, &relay);
+		ran += (int64_t)bx_now_us();
+		bx_health_stop(health);
+		bx_box_teardown(&box);
+		{
+			cleanup_free char *hpath = bx_state_path(spec->name, "health.json");
+			unlink(hpath);
+		}
+		bool stopped = bx_supervise_stop_requested(spec->name);
+		if (!bx_restart_wanted(&spec->sup, code, st.restart_count, stopped)) {
+			if (stopped && spec->sup.restart != BX_RESTART_NO)
+				bx_tl_event(&tl, "core", "restart", 0, "stopped by the user: no restart (policy %s)",
+					    spec->sup.restart == BX_RESTART_UNLESS_STOPPED ? "unless-stopped, remembered"
+											   : "kept");
+			break;
+		}
+		delay = bx_restart_delay(delay, ran * 1000);
+		st.status = BX_RESTARTING;
+		{
+			bx_err_t tmp = NULL;
+			save_state(&st, &tmp);
+			bx_error_release(&tmp);
+		}
+		bx_tl_event(&tl, "core", "restart", 0, "restart %u in %lld ms (exit code %d, ran %lld ms)",
+			    st.restart_count + 1, (long long)(delay / 1000000), code, (long long)(ran / 1000));
+		if (!backoff(spec->name, delay)) {
+			bx_tl_event(&tl, "core", "restart", 0, "stopped during the backoff: no restart");
+			st.status = BX_EXITED;
+			break;
+		}
+		st.restart_count++;
+		for (;;) {
+			free(box.dir);
+			free(box.rootfs);
+			bx_box_init(&box, spec);
+			box.tl = &tl;
+			bx_relay_init(&relay);
+			bx_err_t tmp = NULL;
+			uint64_t t = bx_now_us();
+			if (start_once(&box, &st, &img, &relay, &log, &mask, &tmp) == 0) {
+				bx_error_release(&tmp);
+				break;
+			}
+			/* A start that fails counts as an exit with 125 (the
+			 * network may be full, the image gone): the policy
+			 * decides again, with the next, longer wait. */
+			bx_tl_event(&tl, "core", "restart", t, "start failed: %s", tmp->msg);
+			bx_error_release(&tmp);
+			bx_relay_done(&relay);
+			code = BX_EXIT_RUNTIME;
+			st.exit_code = code;
+			delay = bx_restart_delay(delay, 0);
+			if (!bx_restart_wanted(&spec->sup, code, st.restart_count, bx_supervise_stop_requested(spec->name)) ||
+			    !backoff(spec->name, delay)) {
+				st.status = BX_EXITED;
+				goto done;
+			}
+			st.restart_count++;
+		}
+	}
+done:
+	finish(&box, &st);
 	goto out;
 
-kill_child:
-	syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
-	{
-		siginfo_t si;
-		waitid(P_PIDFD, pidfd, &si, WEXITED);
-	}
 fail:
 	bx_relay_done(&relay);
-	if (prepared)
-		bx_box_teardown(&box);
-	if (created) {
+	{
 		bx_err_t tmp = NULL;
 		if (bx_state_remove(spec->name, &tmp) < 0)
 			bx_warn("%s", tmp->msg);
 		bx_error_release(&tmp);
 	}
+fail_early:
 	if (notify_fd >= 0) {
 		cleanup_free char *m = xasprintf("%d %s\n", (*err)->exit_code ? (*err)->exit_code : BX_EXIT_RUNTIME,
 						 (*err)->msg);
 		notify(&notify_fd, m);
 	}
+	code = -1;
 out:
-	bx_close_pair(sv);
-	bx_close_pair(outp);
-	bx_close_pair(errp);
+	bx_logw_close(&log);
 	bx_tl_close(&tl);
-	strv_free(io.env);
 	bx_image_free(&img);
 	bx_state_free(&st);
-	free(box.dir);
-	free(box.rootfs);
+	if (created) {
+		free(box.dir);
+		free(box.rootfs);
+	}
 	return code;
 }

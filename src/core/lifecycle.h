@@ -7,8 +7,9 @@
 
 /* Run a container to its end and return its exit code (>= 0), or -1
  * with *err set when it could not be started; nothing is left behind
- * then.  notify_fd (detached runs): receives "ok\n" once the command is
- * running, or the error, and is closed. */
+ * then.  notify_fd (detached runs): receives "ok NAME\n" once the
+ * command is running (NAME: a generated name may have been replaced by
+ * a free one), or the error, and is closed. */
 int bx_lifecycle_run(struct bx_spec *spec, int notify_fd, bx_err_t *err);
 
 struct bx_state;

@@ -2,6 +2,7 @@
  * the flags, in that order, so flags always win.  --isolation is applied
  * before any single module switch wherever it stands. */
 #include "core/spec.h"
+#include "core/logfile.h"
 #include "modules/module.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"
@@ -21,6 +22,7 @@ void bx_spec_init(struct bx_spec *s)
 		s->modules[i] = bx_modules[i]->default_on;
 	s->uid_start = 100000;
 	s->uid_count = 65536;
+	bx_supervise_conf_init(&s->sup);
 
 	/* A "boxlab:START:COUNT" line in /etc/subuid picks the range, as
 	 * Docker's userns-remap reads "dockremap". */
@@ -44,12 +46,16 @@ const struct bx_opt *const *bx_all_opts(void)
 		return all;
 	for (const struct bx_opt *o = bx_run_opts; o->help; o++)
 		n++;
+	for (const struct bx_opt *o = bx_supervise_opts; o->help; o++)
+		n++;
 	for (size_t i = 0; bx_modules[i]; i++)
 		for (const struct bx_opt *o = bx_modules[i]->options; o && o->help; o++)
 			n++;
 	all = xzalloc((n + 1) * sizeof *all);
 	n = 0;
 	for (const struct bx_opt *o = bx_run_opts; o->help; o++)
+		all[n++] = o;
+	for (const struct bx_opt *o = bx_supervise_opts; o->help; o++)
 		all[n++] = o;
 	for (size_t i = 0; bx_modules[i]; i++)
 		for (const struct bx_opt *o = bx_modules[i]->options; o && o->help; o++)
@@ -83,6 +89,7 @@ void bx_spec_free(struct bx_spec *s)
 	free(s->workdir);
 	free(s->user);
 	free(s->config_file);
+	free(s->sup.health_cmd);
 	memset(s, 0, sizeof *s);
 }
 
@@ -421,6 +428,8 @@ int bx_spec_finalize(struct bx_spec *s, bx_err_t *err)
 		s->name = bx_name_generate((unsigned)(ts.tv_nsec ^ getpid() * 2654435761u));
 		s->name_generated = true;
 	}
+	if (bx_supervise_conf_check(s, err) < 0)
+		return -1;
 	if (s->detach && s->interactive)
 		return bx_usage_error(err, "-d cannot be combined with -i: a detached container has no standard input "
 				      "(use -d alone, or -it in the foreground)");

@@ -13,8 +13,23 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include <stdint.h>
+
 #define BX_MAX_MODULES 32
 #define BX_NAME_MAX 63
+
+/* What the supervisor does besides waiting (core/supervise.h):
+ * restart policy, health checks, log rotation. */
+enum bx_restart_mode { BX_RESTART_NO, BX_RESTART_ON_FAILURE, BX_RESTART_ALWAYS, BX_RESTART_UNLESS_STOPPED };
+struct bx_supervise_conf {
+	enum bx_restart_mode restart;
+	unsigned restart_max; /* on-failure:N; 0: no limit */
+	char *health_cmd;     /* run with sh -c through `boxlab exec`; NULL: none */
+	int64_t health_interval_ns, health_timeout_ns, health_start_ns;
+	unsigned health_retries;
+	int64_t log_max_size; /* bytes; 0: never rotate */
+	int log_max_files;
+};
 
 struct bx_spec {
 	char *name;
@@ -29,6 +44,7 @@ struct bx_spec {
 	bool modules[BX_MAX_MODULES];
 	unsigned long uid_start, uid_count; /* user namespace mapping */
 	char *config_file;
+	struct bx_supervise_conf sup;
 	/* Settings a module owns (its own option rows fill them); see
 	 * bx_spec_conf().  Freed with the module's free_conf. */
 	void *conf[BX_MAX_MODULES];
@@ -45,6 +61,7 @@ struct bx_opt {
 };
 
 extern const struct bx_opt bx_run_opts[];
+extern const struct bx_opt bx_supervise_opts[]; /* supervise_opts.c */
 
 /* Every option of `run`: the core rows, then each module's own rows in
  * registry order.  NULL-terminated; built once. */
@@ -67,6 +84,10 @@ int bx_spec_load_ini(struct bx_spec *s, const char *path, bx_err_t *err);
 int bx_spec_finalize(struct bx_spec *s, bx_err_t *err);
 void bx_spec_write_ini(const struct bx_spec *s, FILE *out);
 void bx_spec_print_options(FILE *out);
+
+/* supervise_opts.c: defaults, and the combinations that cannot work */
+void bx_supervise_conf_init(struct bx_supervise_conf *c);
+int bx_supervise_conf_check(const struct bx_spec *s, bx_err_t *err);
 
 /* names.c */
 int bx_name_check(const char *name, bx_err_t *err);

@@ -1,5 +1,6 @@
 #include "core/state.h"
 #include "core/proc.h"
+#include "core/supervise.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
@@ -14,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char *const status_names[] = {"created", "running", "paused", "exited", "dead"};
+static const char *const status_names[] = {"created", "running", "paused", "exited", "dead", "restarting"};
 
 const char *bx_status_name(enum bx_status s)
 {
@@ -57,6 +58,36 @@ int bx_state_create(const char *name, bx_err_t *err)
 		return bx_make_error(err, errno, "cannot create state dir %s", dir);
 	}
 	return 0;
+}
+
+int bx_state_remove_lock(const char *name, bool *gone)
+{
+	cleanup_free char *lock = bx_state_path(name, BX_RM_LOCK);
+	struct stat st;
+	*gone = false;
+	int fd = open(lock, O_RDWR | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		/* The first remover makes it.  A remover emptying the dir
+		 * meanwhile removes it last and retries its rmdir when a late
+		 * one made it again (bx_state_remove); the late one then
+		 * finds it unlinked below. */
+		cleanup_free char *dir = bx_state_path(name, NULL);
+		if (access(dir, F_OK) < 0) {
+			*gone = true;
+			return -1;
+		}
+		fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	}
+	if (fd < 0)
+		return -1;
+	while (flock(fd, LOCK_EX) < 0 && errno == EINTR)
+		;
+	if (fstat(fd, &st) < 0 || st.st_nlink == 0) {
+		close(fd);
+		*gone = true; /* it went while we waited */
+		return -1;
+	}
+	return fd;
 }
 
 int bx_state_lock(const char *name, bx_err_t *err)
@@ -113,6 +144,8 @@ void *bx_state_to_json(const struct bx_state *st)
 	json_object_set_new(o, "rootfs", st->rootfs ? json_string(st->rootfs) : json_null());
 	json_object_set_new(o, "error", st->error ? json_string(st->error) : json_null());
 	json_object_set_new(o, "oom_killed", json_boolean(st->oom_killed));
+	json_object_set_new(o, "restart_count", json_integer(st->restart_count));
+	json_object_set_new(o, "health", st->health[0] ? json_string(st->health) : json_null());
 	return o;
 }
 
@@ -204,7 +237,10 @@ int bx_state_read(const char *name, struct bx_state *st, bx_err_t *err)
 	st->root_gid = opt_int(o, "root_gid", 0);
 	st->rootfs = opt_str(o, "rootfs");
 	st->error = opt_str(o, "error");
+	st->restart_count = opt_int(o, "restart_count", 0);
 	json_decref(o);
+	if (st->status == BX_RUNNING || st->status == BX_PAUSED)
+		bx_health_status(name, st->health, sizeof st->health);
 	/* Not in state.json: the supervisor rewrites that at exit from
 	 * memory, after the memory module counted the OOM kills.  Like
 	 * Docker's OOMKilled it describes how a container ended. */
@@ -231,7 +267,28 @@ void bx_state_free(struct bx_state *st)
 int bx_state_remove(const char *name, bx_err_t *err)
 {
 	cleanup_free char *dir = bx_state_path(name, NULL);
-	return bx_rm_rf(dir, err);
+	cleanup_free char *lock = bx_state_path(name, BX_RM_LOCK);
+	for (int attempt = 0;; attempt++) {
+		cleanup_dir DIR *d = opendir(dir);
+		struct dirent *e;
+		if (!d)
+			return errno == ENOENT ? 0 : bx_make_error(err, errno, "cannot open state dir %s", dir);
+		/* Everything but the removal lock, then the lock, then the
+		 * dir: a second remover that still finds the lock waits on it. */
+		while ((e = readdir(d))) {
+			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || !strcmp(e->d_name, BX_RM_LOCK))
+				continue;
+			cleanup_free char *p = bx_state_path(name, e->d_name);
+			if (bx_rm_rf(p, err) < 0)
+				return -1;
+		}
+		unlink(lock);
+		if (rmdir(dir) == 0 || errno == ENOENT)
+			return 0;
+		/* ENOTEMPTY: a late remover made the lock again meanwhile. */
+		if (errno != ENOTEMPTY || attempt >= 10)
+			return bx_make_error(err, errno, "cannot remove state dir %s", dir);
+	}
 }
 
 static int cmp_str(const void *a, const void *b)

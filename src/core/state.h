@@ -12,7 +12,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-enum bx_status { BX_CREATED, BX_RUNNING, BX_PAUSED, BX_EXITED, BX_DEAD };
+/* RESTARTING: the supervisor waits out the backoff of a restart policy
+ * (last, so the older values keep their numbers). */
+enum bx_status { BX_CREATED, BX_RUNNING, BX_PAUSED, BX_EXITED, BX_DEAD, BX_RESTARTING };
 
 struct bx_state {
 	char *name, *image;
@@ -35,6 +37,10 @@ struct bx_state {
 	/* The OOM killer took a process of it: read back from the state
 	 * dir's violations.json, which the memory module keeps. */
 	bool oom_killed;
+	unsigned restart_count; /* restarts by the restart policy so far */
+	/* Health check (core/supervise.h), read back from health.json:
+	 * "" without a check, else starting, healthy or unhealthy. */
+	char health[12];
 };
 
 const char *bx_run_dir(void); /* $BOXLAB_RUN_DIR or /run/boxlab */
@@ -49,6 +55,12 @@ int bx_state_write(const struct bx_state *st, bx_err_t *err);
 int bx_state_read(const char *name, struct bx_state *st, bx_err_t *err);
 void bx_state_free(struct bx_state *st);
 int bx_state_remove(const char *name, bx_err_t *err);
+/* One remover at a time (parallel `rm -f`): the locked fd of the state
+ * dir's rm.lock (made by the first remover), or -1 with *gone set when
+ * the container went (or was removed while we waited).  Not the state dir's own lock, which the
+ * supervisor needs to record the exit a remover causes. */
+#define BX_RM_LOCK "rm.lock"
+int bx_state_remove_lock(const char *name, bool *gone);
 char **bx_state_list(void); /* sorted names */
 
 /* Is the recorded supervisor still the live process we started? */

@@ -20,6 +20,7 @@
 #include "core/criu.h"
 #include "core/io.h"
 #include "core/lifecycle.h"
+#include "core/logfile.h"
 #include "core/proc.h"
 #include "core/state.h"
 #include "core/timeline.h"
@@ -167,6 +168,8 @@ int bx_restore_supervise(struct bx_spec *spec, const char *dir, int notify_fd, b
 	size_t ninh = 0, ncgr = 0;
 	cleanup_strv char **ext = xzalloc(sizeof *ext);
 	cleanup_strv char **cgpaths = xzalloc(sizeof *cgpaths);
+	struct bx_logw logw = {.fd = -1};
+	cleanup_close int logr = -1;
 	cleanup_close int logfd = -1, devnull = -1, pidfd = -1, imgfd = -1, workfd = -1, exefd = -1;
 	cleanup_free char *upper_tar = xasprintf("%s/upper.tar", dir), *log = xasprintf("%s/restore.log", dir);
 	bool created = false, prepared = false;
@@ -238,20 +241,22 @@ int bx_restore_supervise(struct bx_spec *spec, const char *dir, int notify_fd, b
 	st.rootfs = box.rootfs ? xstrdup(box.rootfs) : NULL;
 
 	{
+		/* The restored tasks write into a pipe, as in a run: this
+		 * supervisor stamps their lines into stdout.log (core/logfile.h).
+		 * A file would do too, but CRIU gives a restored descriptor the
+		 * flags of the one it replaces, so the log would lose O_APPEND
+		 * and a second checkpoint would record (and check) its size. */
 		cleanup_free char *logpath = bx_state_path(spec->name, "stdout.log");
-		logfd = open(logpath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+		int lp[2];
 		devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-		if (logfd < 0 || devnull < 0) {
-			bx_make_error(err, errno, "cannot open %s", logpath);
+		if (devnull < 0 || pipe2(lp, O_CLOEXEC) < 0) {
+			bx_make_error(err, errno, "cannot make the restored container's output pipe");
 			goto fail;
 		}
-		/* CRIU reopens the inherited log as the restored task, which
-		 * is container root: it must be allowed to (in a run the
-		 * supervisor opens it and the container only inherits it). */
-		if ((box.root_uid || box.root_gid) && fchown(logfd, box.root_uid, box.root_gid) < 0) {
-			bx_make_error(err, errno, "cannot hand %s to the container's root", logpath);
+		logr = lp[0];
+		logfd = lp[1];
+		if (bx_logw_open(&logw, logpath, spec->sup.log_max_size, spec->sup.log_max_files, err) < 0)
 			goto fail;
-		}
 	}
 	exefd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
 	if (exefd < 0) {
@@ -359,8 +364,18 @@ int bx_restore_supervise(struct bx_spec *spec, const char *dir, int notify_fd, b
 		snprintf(msg, sizeof msg, "ok %d\n", resp.pid);
 		notify(&notify_fd, msg);
 	}
+	/* CRIU holds its own copies now: the pipe must end when the
+	 * container's writers are gone, not with us. */
+	for (size_t k = 0; k < ninh; k++)
+		if (inh[k].fd >= 0) {
+			close(inh[k].fd);
+			inh[k].fd = -1;
+		}
+	close(logfd);
+	logfd = -1;
 	relay.pidfd = steal_fd(&pidfd);
-	relay.log = logfd;
+	relay.out = steal_fd(&logr);
+	relay.log = &logw;
 	relay.echo = false;
 	code = bx_lifecycle_wait(&box, &st, &relay);
 	close(relay.pidfd);
@@ -385,6 +400,7 @@ fail:
 		notify(&notify_fd, m);
 	}
 out:
+	bx_logw_close(&logw);
 	bx_tl_close(&tl);
 	bx_criu_resp_free(&resp);
 	bx_criu_info_free(&ci);

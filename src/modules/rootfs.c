@@ -169,7 +169,13 @@ static int prepare(struct bx_box *box, bx_err_t *err)
 	if (ret < 0)
 		return -1;
 
-	if (mkdir(upper, 0755) < 0 || mkdir(work, 0700) < 0 || mkdir(box->rootfs, 0755) < 0)
+	/* They exist when a restart policy starts the container again: it
+	 * keeps its files (upper), as with Docker.  The work dir is scratch,
+	 * and a volatile overlay refuses to mount over a used one. */
+	if (access(work, F_OK) == 0 && bx_rm_rf(work, err) < 0)
+		return -1;
+	if ((mkdir(upper, 0755) < 0 && errno != EEXIST) || mkdir(work, 0700) < 0 ||
+	    (mkdir(box->rootfs, 0755) < 0 && errno != EEXIST))
 		return bx_make_error(err, errno, "rootfs: cannot create the overlay dirs in %s", box->dir);
 	/* The upper dir's owner is the owner of / in the container. */
 	if (chown(upper, box->root_uid, box->root_gid) < 0)

@@ -63,7 +63,8 @@ static int rows_shown(const struct list_panel *lp)
 static enum bxui_color status_color(const struct bxui_ctr *c)
 {
 	switch (c->status) {
-	case BX_RUNNING: return BXUI_C_RUNNING;
+	case BX_RUNNING: return strcmp(c->health, "unhealthy") ? BXUI_C_RUNNING : BXUI_C_BAD;
+	case BX_RESTARTING: return BXUI_C_PAUSED;
 	case BX_PAUSED: return BXUI_C_PAUSED;
 	case BX_EXITED: return c->oom_killed ? BXUI_C_BAD : BXUI_C_EXITED;
 	case BX_DEAD: return BXUI_C_BAD;

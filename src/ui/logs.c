@@ -5,6 +5,7 @@
  * byte, are shown as '?', so output cannot move the cursor or change
  * the terminal's state behind curses' back. */
 #include "ui/screen.h"
+#include "core/logfile.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 
@@ -115,10 +116,13 @@ static void load(struct logs_panel *lp)
 	while (p < end) {
 		char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		if (len && p[len - 1] == '\r')
+		struct bx_log_rec r; /* the text of a record (core/logfile.h) */
+		bx_log_parse(p, len, 0, &r);
+		len = r.len;
+		if (len && r.text[len - 1] == '\r')
 			len--;
 		lp->lines = xrealloc(lp->lines, (lp->n + 1) * sizeof *lp->lines);
-		lp->lines[lp->n++] = clean_line(p, len, utf8);
+		lp->lines[lp->n++] = clean_line(r.text, len, utf8);
 		p = nl ? nl + 1 : end;
 	}
 }

@@ -44,6 +44,9 @@ const char *bxui_status_text(const struct bxui_ctr *c)
 		return "oom-killed";
 	if (c->checkpointed)
 		return "checkpointed";
+	/* A running container with a health check shows its health. */
+	if (c->status == BX_RUNNING && c->health[0])
+		return c->health;
 	return bx_status_name(c->status);
 }
 
@@ -108,6 +111,7 @@ static void fill_one(struct bxui_sampler *s, struct bxui_ctr *c, const struct bx
 	c->command = st->command ? strv_join(st->command, " ") : xstrdup("");
 	c->status = bx_cli_live_status(st);
 	c->oom_killed = st->oom_killed;
+	snprintf(c->health, sizeof c->health, "%s", st->health);
 	c->exit_code = st->exit_code;
 	c->pid = st->pid;
 	c->started_us = st->started_us;

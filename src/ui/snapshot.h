@@ -49,6 +49,7 @@ struct bxui_ctr {
 	char *name, *image, *command;
 	enum bx_status status; /* as it really is (a dead supervisor: dead) */
 	bool oom_killed;
+	char health[12]; /* "" without a health check (core/supervise.h) */
 	bool checkpointed; /* not running, and a checkpoint of it exists */
 	int exit_code;
 	pid_t pid;

@@ -25,7 +25,8 @@ teardown_file() {
 	return 0
 }
 
-log() { cat "$BOXLAB_RUN_DIR/$1/stdout.log"; }
+# What it wrote (stdout.log is records with times: core/logfile.h).
+log() { timeout 10 "$BOXLAB" logs "$1" 2>&1; }
 lines() { [ "$(log "$1" | wc -l)" -ge "$2" ]; }
 first() { log "$1" | head -n 1; }
 last() { log "$1" | tail -n 1; }

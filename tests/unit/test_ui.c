@@ -361,6 +361,15 @@ static void test_cells(void **state)
 	x.oom_killed = true;
 	bxui_cell(&x, BXUI_COL_STATUS, 10, 0, 0, U, buf, sizeof buf);
 	assert_string_equal(buf, "oom-killed");
+	/* A health check: a running container shows its health; one
+	 * waiting to restart says so. */
+	struct bxui_ctr h = ctr("hc", BX_RUNNING, 0, 0);
+	snprintf(h.health, sizeof h.health, "unhealthy");
+	bxui_cell(&h, BXUI_COL_STATUS, 10, 0, 0, U, buf, sizeof buf);
+	assert_string_equal(buf, "unhealthy ");
+	h.status = BX_RESTARTING;
+	bxui_cell(&h, BXUI_COL_STATUS, 10, 0, 0, U, buf, sizeof buf);
+	assert_string_equal(buf, "restarting");
 	/* Every cell of every column is exactly its width. */
 	for (int col = 0; col < BXUI_COL_N; col++) {
 		bxui_cell(&c, (enum bxui_col)col, 9, 0, 0, U, buf, sizeof buf);

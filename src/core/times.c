@@ -1,0 +1,196 @@
+#include "core/times.h"
+
+#include <ctype.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int64_t bx_realtime_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static const struct {
+	const char *name;
+	int64_t ns;
+} units[] = {
+	{"ns", 1}, {"us", 1000}, {"\xc2\xb5s", 1000}, {"ms", 1000000}, {"s", 1000000000},
+	{"m", 60LL * 1000000000}, {"h", 3600LL * 1000000000},
+};
+
+int bx_parse_duration(const char *s, int64_t *ns, bx_err_t *err)
+{
+	const char *p = s;
+	long double total = 0;
+	if (!strcmp(s, "0")) {
+		*ns = 0;
+		return 0;
+	}
+	if (!*p)
+		goto bad;
+	while (*p) {
+		char *end;
+		if (!isdigit((unsigned char)*p) && *p != '.')
+			goto bad;
+		long double v = strtold(p, &end);
+		if (end == p)
+			goto bad;
+		p = end;
+		/* The longest unit that matches: "ms" before "m". */
+		size_t best = 0, blen = 0;
+		for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+			size_t l = strlen(units[i].name);
+			if (l > blen && !strncmp(p, units[i].name, l)) {
+				best = i;
+				blen = l;
+			}
+		}
+		if (!blen)
+			goto bad;
+		total += v * units[best].ns;
+		p += blen;
+	}
+	if (total > (long double)INT64_MAX)
+		return bx_usage_error(err, "duration \"%s\" is too long", s);
+	*ns = (int64_t)total;
+	return 0;
+bad:
+	return bx_usage_error(err, "invalid duration \"%s\" (a number and a unit: ms, s, m or h, e.g. 500ms, 30s, "
+			      "1m30s)", s);
+}
+
+void bx_format_duration(int64_t ns, char *buf, size_t len)
+{
+	if (ns < 1000000000 && ns % 1000000 == 0)
+		snprintf(buf, len, "%lldms", (long long)(ns / 1000000));
+	else if (ns < 60LL * 1000000000)
+		snprintf(buf, len, "%gs", ns / 1e9);
+	else if (ns % (3600LL * 1000000000) == 0)
+		snprintf(buf, len, "%lldh", (long long)(ns / 3600000000000LL));
+	else
+		snprintf(buf, len, "%lldm%gs", (long long)(ns / 60000000000LL), (ns % 60000000000LL) / 1e9);
+}
+
+void bx_format_rfc3339nano(int64_t ns, char *buf, size_t len)
+{
+	time_t t = (time_t)(ns / 1000000000);
+	struct tm tm;
+	char base[32];
+	gmtime_r(&t, &tm);
+	strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%09lldZ", base, (long long)(ns % 1000000000));
+}
+
+static int digits(const char **p, int n, int *out)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)(*p)[i]))
+			return -1;
+		v = v * 10 + ((*p)[i] - '0');
+	}
+	*p += n;
+	*out = v;
+	return 0;
+}
+
+/* date [T hh [:mm [:ss [.frac]]]] [Z | ±hh:mm]; partial forms only when
+ * partial is true (user input, not the log's own stamps). */
+static int parse_datetime(const char *s, bool partial, int64_t *ns, const char **end)
+{
+	const char *p = s;
+	struct tm tm = {0};
+	int y, mo, d, h = 0, mi = 0, sec = 0;
+	int64_t frac = 0;
+	if (digits(&p, 4, &y) < 0 || *p++ != '-' || digits(&p, 2, &mo) < 0 || *p++ != '-' || digits(&p, 2, &d) < 0)
+		return -1;
+	if (*p == 'T') {
+		p++;
+		if (digits(&p, 2, &h) < 0)
+			return -1;
+		if (*p == ':') {
+			p++;
+			if (digits(&p, 2, &mi) < 0)
+				return -1;
+			if (*p == ':') {
+				p++;
+				if (digits(&p, 2, &sec) < 0)
+					return -1;
+				if (*p == '.') {
+					int64_t scale = 100000000;
+					p++;
+					if (!isdigit((unsigned char)*p))
+						return -1;
+					for (; isdigit((unsigned char)*p); p++) {
+						frac += (*p - '0') * scale;
+						scale /= 10;
+					}
+				}
+			} else if (!partial) {
+				return -1;
+			}
+		} else if (!partial) {
+			return -1;
+		}
+	} else if (!partial) {
+		return -1;
+	}
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+		return -1;
+	int64_t off = 0;
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		int oh, om, sign = *p == '-' ? -1 : 1;
+		p++;
+		if (digits(&p, 2, &oh) < 0 || *p++ != ':' || digits(&p, 2, &om) < 0)
+			return -1;
+		off = sign * (oh * 3600 + om * 60);
+	} else if (!partial) {
+		return -1;
+	}
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	*ns = ((int64_t)timegm(&tm) - off) * 1000000000 + frac;
+	*end = p;
+	return 0;
+}
+
+int bx_parse_rfc3339(const char *s, int64_t *ns, const char **end)
+{
+	return parse_datetime(s, false, ns, end);
+}
+
+int bx_parse_time_arg(const char *s, int64_t now_ns, int64_t *out_ns, bx_err_t *err)
+{
+	const char *end;
+	int64_t d;
+	bx_err_t tmp = NULL;
+	if (parse_datetime(s, true, out_ns, &end) == 0 && !*end)
+		return 0;
+	/* Unix seconds: digits, then an optional fraction. */
+	if (*s && strspn(s, "0123456789") == strlen(s) - (strchr(s, '.') ? strlen(strchr(s, '.')) : 0) &&
+	    isdigit((unsigned char)*s)) {
+		char *e;
+		long double v = strtold(s, &e);
+		if (!*e) {
+			*out_ns = (int64_t)(v * 1e9L);
+			return 0;
+		}
+	}
+	if (bx_parse_duration(s, &d, &tmp) == 0) {
+		*out_ns = now_ns - d;
+		return 0;
+	}
+	bx_error_release(&tmp);
+	return bx_usage_error(err, "invalid time \"%s\" (allowed: a duration before now such as 10m or 1h30m, "
+			      "RFC 3339 such as 2024-01-02T15:04:05Z, a date 2024-01-02, or Unix seconds)", s);
+}
