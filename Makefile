@@ -36,6 +36,13 @@ CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -O1
 LDFLAGS += -fsanitize=address,undefined
 STATIC  := 0
 endif
+# libFuzzer builds (make fuzz): clang, every object instrumented.
+ifeq ($(SAN),fuzz)
+CC      := clang
+CFLAGS  += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -O1
+LDFLAGS += -fsanitize=fuzzer,address,undefined
+STATIC  := 0
+endif
 BIN_LDFLAGS := $(if $(filter 1,$(STATIC)),-static)
 
 SRC      := $(wildcard src/*.c src/*/*.c)
@@ -44,8 +51,12 @@ LIBOBJ   := $(filter-out $(BUILD)/src/main.o,$(OBJ))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 IMAGE    := $(BUILD)/images/busybox/rootfs/bin/busybox
+# Fuzz targets: tests/fuzz/fuzz_NAME.c, seeds in tests/fuzz/corpus/NAME/
+FUZZ_SUPPORT := tests/fuzz/sandbox.c
+FUZZ_NAMES   := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_REGRESS := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz-%)
 
-.PHONY: all deps criu run test unit integration bench clean install help image
+.PHONY: all deps criu run test unit integration bench clean install help image fuzz fuzz-regress valgrind
 
 all: $(BUILD)/boxlab image
 
@@ -57,7 +68,10 @@ help:
 	@echo "make test       deps + build, then unit (cmocka) and integration (bats) tests"
 	@echo "make bench      start-latency benchmark against unshare and runc"
 	@echo "make install    install into \$$DESTDIR\$$PREFIX (default /usr/local)"
-	@echo "make SAN=1 ...  build with AddressSanitizer and UBSan"
+	@echo "make SAN=1 ...  build with AddressSanitizer and UBSan (make test SAN=1: the whole suite)"
+	@echo "make valgrind   the unit tests under valgrind"
+	@echo "make fuzz       every libFuzzer target (clang) for FUZZ_TIME seconds (default 600)"
+	@echo "make fuzz-regress  replay every fuzz corpus (seeds and past crashes), gcc-built"
 
 deps:
 	@bash scripts/deps.sh
@@ -91,7 +105,39 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIBOBJ)
 run: deps all
 	@bash scripts/run-dash.sh $(BUILD)/boxlab
 
-unit: $(UNIT_BIN)
+unit: $(UNIT_BIN) $(FUZZ_REGRESS)
+
+# A fuzz target replayed over its corpus by a plain main (driver.c).
+$(BUILD)/tests/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/driver.c $(FUZZ_SUPPORT) $(LIBOBJ)
+	@mkdir -p $(dir $@)
+	@echo "  LD  $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS) -Itests/fuzz -o $@ $^ $(LDLIBS)
+
+fuzz-regress: $(FUZZ_REGRESS)
+	@for t in $(FUZZ_NAMES); do $(BUILD)/tests/fuzz-$$t tests/fuzz/corpus/$$t || exit 1; done
+
+# libFuzzer: a separate, clang-built tree ($(BUILD)/fuzz); scripts/fuzz.sh
+# runs the targets in parallel and sums them up.
+FUZZ_TIME ?= 600
+FUZZ_OUT  ?= $(BUILD)/fuzz
+fuzz:
+	@$(MAKE) --no-print-directory SAN=fuzz BUILD=$(BUILD)/fuzz-obj FUZZ_OUT=$(abspath $(BUILD))/fuzz fuzz-bins
+	@BUILD=$(BUILD) FUZZ_TIME=$(FUZZ_TIME) bash scripts/fuzz.sh
+
+fuzz-bins: $(FUZZ_NAMES:%=$(FUZZ_OUT)/fuzz_%)
+
+$(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SUPPORT) $(LIBOBJ)
+	@mkdir -p $(dir $@)
+	@echo "  LD  $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS) -Itests/fuzz -o $@ $^ $(LDLIBS)
+
+# Unit tests under valgrind: any error or definite leak fails.
+valgrind: $(UNIT_BIN)
+	@for t in $(UNIT_BIN); do \
+		echo "valgrind $$t"; \
+		valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+			--trace-children=no $$t >$$t.valgrind.log 2>&1 || { cat $$t.valgrind.log; exit 1; }; \
+	done; echo "valgrind: $(words $(UNIT_BIN)) unit test programs clean"
 
 integration: all
 

@@ -148,6 +148,30 @@ static int module_switch(const char *flag, size_t len, struct action *a)
 	return 0;
 }
 
+/* Must a single INI value be quoted as a whole?  iniparser ends a value
+ * at ';' or '#', strips quotes around it and blanks at either end, and
+ * joins a line ending in a backslash to the next (bx_spec_write_ini). */
+static bool ini_needs_quotes(const char *v)
+{
+	size_t len = strlen(v);
+	return strpbrk(v, ";#") || v[0] == '"' || v[0] == '\'' ||
+	       (len && (isspace((unsigned char)v[0]) || isspace((unsigned char)v[len - 1]) || v[len - 1] == '\\'));
+}
+
+/* A flag's value is kept in config.ini, one value a line, which gc and
+ * --config read back: refuse what that file could not hold (found by
+ * tests/fuzz/fuzz_cli.c), rather than write a spec that replays as
+ * something else. */
+static int ini_value_check(const char *v, bx_err_t *err)
+{
+	if (strchr(v, '\n'))
+		return bx_usage_error(err, "the value has a line break, which no setting but -e allows");
+	if (ini_needs_quotes(v) && strchr(v, '"') && strchr(v, '\''))
+		return bx_usage_error(err, "a value with both kinds of quotes must not start or end with a quote or "
+				      "blank, nor hold ';' or '#'");
+	return 0;
+}
+
 static int unknown_flag(const char *arg, bx_err_t *err)
 {
 	return bx_usage_error(err, "unknown flag '%s' (see 'boxlab run --help' for the flags)", arg);
@@ -233,10 +257,16 @@ int bx_spec_parse_args(struct bx_spec *s, int argc, char **argv, bx_err_t *err)
 					return -1;
 				continue;
 			}
+			/* The environment is a word list, whose writer escapes
+			 * anything (words.c). */
+			if (acts[k].value && strcmp(o->flag, "env") && ini_value_check(acts[k].value, err) < 0)
+				return bx_error_wrap(err, "--%s", o->flag);
 			if (o->set(s, acts[k].value, err) < 0)
 				return bx_error_wrap(err, "--%s", o->flag);
 		}
 	}
+	if (i < argc && ini_value_check(argv[i], err) < 0)
+		return bx_error_wrap(err, "image %s", argv[i]);
 	if (i < argc && find_key("container", "image")->set(s, argv[i++], err) < 0)
 		return -1;
 	if (i < argc) {
@@ -452,10 +482,7 @@ void bx_spec_write_ini(const struct bx_spec *s, FILE *out)
 			 * quoted as a whole with a quote it does not hold.  So is
 			 * one that iniparser would strip (blanks at either end) or
 			 * join to the next line (a trailing backslash). */
-			size_t vlen = strlen(v);
-			bool wrap = strpbrk(v, ";#") || v[0] == '"' || v[0] == '\'' ||
-				    (vlen && (isspace((unsigned char)v[0]) || isspace((unsigned char)v[vlen - 1]) ||
-					      v[vlen - 1] == '\\'));
+			bool wrap = ini_needs_quotes(v);
 			if (wrap && !strchr(v, '"'))
 				fprintf(out, "%s = \"%s\"\n", o->key, v);
 			else if (wrap && !strchr(v, '\''))
