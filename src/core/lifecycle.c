@@ -13,6 +13,7 @@
 #include "core/proc.h"
 #include "core/process.h"
 #include "core/state.h"
+#include "core/testpoint.h"
 #include "core/timeline.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -73,6 +74,7 @@ void bx_box_teardown(struct bx_box *box)
 			uint64_t t = bx_now_us();
 			m->teardown(box);
 			bx_tl_event(box->tl, m->name, "teardown", t, "done");
+			bx_test_stop(box->name, "teardown", m->name);
 		}
 	}
 }
@@ -93,6 +95,7 @@ static int run_phase(struct bx_box *box, size_t which, const char *phase, bx_err
 			return -1;
 		}
 		bx_tl_event(box->tl, m->name, phase, t, "ok");
+		bx_test_stop(box->name, phase, m->name);
 	}
 	return 0;
 }
@@ -215,13 +218,17 @@ int bx_lifecycle_wait(struct bx_box *box, struct bx_state *st, struct bx_relay *
 	st->finished_us = bx_realtime_us();
 	bx_tl_event(box->tl, "core", "exit", 0, "exit code %d%s%s", code, code > 128 ? ", killed by SIG" : "",
 		    code > 128 ? bx_signal_name(code - 128) : "");
+	bx_test_stop(box->name, "exit", NULL);
 	bx_box_teardown(box);
 	{
 		bx_err_t tmp = NULL;
-		if (box->spec->rm)
+		if (box->spec->rm) {
 			bx_state_remove(box->spec->name, &tmp);
-		else
-			save_state(st, &tmp);
+		} else if (save_state(st, &tmp) == 0) {
+			bx_test_stop(box->name, "exited", NULL);
+			/* Recorded: nothing is left for gc to find. */
+			bx_state_supervisor_done(box->spec->name);
+		}
 		if (tmp)
 			bx_warn("%s", tmp->msg);
 		bx_error_release(&tmp);
@@ -250,6 +257,7 @@ int bx_lifecycle_run(struct bx_spec *spec, int notify_fd, bx_err_t *err)
 	if (bx_state_create(spec->name, err) < 0)
 		goto fail;
 	created = true;
+	bx_test_stop(spec->name, "create", NULL);
 
 	/* The resolved spec, replayable with --config. */
 	{
@@ -260,7 +268,12 @@ int bx_lifecycle_run(struct bx_spec *spec, int notify_fd, bx_err_t *err)
 			goto fail;
 		}
 		bx_spec_write_ini(spec, f);
+		if (fflush(f) != 0) {
+			bx_make_error(err, errno, "cannot write %s", path);
+			goto fail;
+		}
 	}
+	bx_test_stop(spec->name, "config", NULL);
 	if (bx_tl_open(&tl, spec->name, t0, err) < 0)
 		goto fail;
 	box.tl = &tl;
@@ -282,6 +295,7 @@ int bx_lifecycle_run(struct bx_spec *spec, int notify_fd, bx_err_t *err)
 	st.tty = spec->tty;
 	if (save_state(&st, err) < 0)
 		goto fail;
+	bx_test_stop(spec->name, "state", NULL);
 
 	prepared = true;
 	if (PHASE(&box, prepare, err) < 0)
@@ -357,6 +371,12 @@ int bx_lifecycle_run(struct bx_spec *spec, int notify_fd, bx_err_t *err)
 	st.pid = pid;
 	st.pid_start = bx_proc_starttime(pid);
 	bx_tl_event(&tl, "core", "clone", t, "pid %d, namespaces 0x%x", pid, box.clone_flags);
+	/* Recorded at once: a child that outlives a killed supervisor (its
+	 * parent-death signal is cleared while it changes credentials) is
+	 * then still found and killed by gc. */
+	if (save_state(&st, err) < 0)
+		goto kill_child;
+	bx_test_stop(spec->name, "clone", NULL);
 
 	if (PHASE(&box, parent_setup, err) < 0)
 		goto kill_child;
@@ -368,6 +388,7 @@ int bx_lifecycle_run(struct bx_spec *spec, int notify_fd, bx_err_t *err)
 		goto kill_child;
 	close(sv[0]);
 	sv[0] = -1;
+	bx_test_stop(spec->name, "started", NULL);
 
 	st.status = BX_RUNNING;
 	st.started_us = bx_realtime_us();
@@ -375,6 +396,7 @@ int bx_lifecycle_run(struct bx_spec *spec, int notify_fd, bx_err_t *err)
 		goto kill_child;
 	bx_tl_event(&tl, "core", "running", t0, "setup done, command running");
 	notify(&notify_fd, "ok\n");
+	bx_test_stop(spec->name, "running", NULL);
 
 	relay.pidfd = pidfd;
 	relay.out = steal_fd(&outp[0]);

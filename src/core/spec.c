@@ -172,6 +172,33 @@ static int ini_value_check(const char *v, bx_err_t *err)
 	return 0;
 }
 
+/* Every line of the spec as config.ini will hold it must be short
+ * enough to be read back (found by tests/fuzz/fuzz_cli.c: a long
+ * command made a config.ini that --config and gc could not load). */
+static int ini_lines_check(const struct bx_spec *s, bx_err_t *err)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&text, &size);
+	bx_spec_write_ini(s, f);
+	fclose(f);
+	int ret = 0;
+	for (char *line = text, *nl; *line; line = nl + 1) {
+		nl = strchrnul(line, '\n');
+		if (nl - line > BX_INI_LINE_MAX) {
+			int klen = (int)strcspn(line, " =");
+			ret = bx_usage_error(err, "the %.*s setting is too long to keep in config.ini (%d bytes as written, "
+					     "at most %d): put a long command in a script", klen, line, (int)(nl - line),
+					     BX_INI_LINE_MAX);
+			break;
+		}
+		if (!*nl)
+			break;
+	}
+	free(text);
+	return ret;
+}
+
 static int unknown_flag(const char *arg, bx_err_t *err)
 {
 	return bx_usage_error(err, "unknown flag '%s' (see 'boxlab run --help' for the flags)", arg);
@@ -346,6 +373,10 @@ static int syntax_check(const char *path, bx_err_t *err)
 	while (fgets(line, sizeof line, f)) {
 		char *p = line, *end;
 		no++;
+		size_t len = strcspn(line, "\n");
+		if (len > BX_INI_LINE_MAX)
+			return bx_usage_error(err, "%s:%d: the line is longer than %d bytes, which the INI reader cannot "
+					      "take", path, no, BX_INI_LINE_MAX);
 		while (isspace((unsigned char)*p))
 			p++;
 		end = p + strlen(p);
@@ -451,6 +482,8 @@ int bx_spec_finalize(struct bx_spec *s, bx_err_t *err)
 		s->name = bx_name_generate((unsigned)(ts.tv_nsec ^ getpid() * 2654435761u));
 		s->name_generated = true;
 	}
+	if (ini_lines_check(s, err) < 0)
+		return -1;
 	if (s->detach && s->interactive)
 		return bx_usage_error(err, "-d cannot be combined with -i: a detached container has no standard input "
 				      "(use -d alone, or -it in the foreground)");
