@@ -3,11 +3,12 @@
 # Sources are found by wildcard and built into $(BUILD)/ with dependency
 # files, so adding a module or a command needs no edit here.
 
-BUILD   ?= build
+SAN     ?=
+# A sanitizer build is a tree of its own: objects of both never mix.
+BUILD   ?= $(if $(filter 1,$(SAN)),build-san,build)
 CC      ?= gcc
 PREFIX  ?= /usr/local
 DESTDIR ?=
-SAN     ?=
 
 PKGS    := jansson libseccomp libcap ncursesw
 CFLAGS  ?= -O2 -g
@@ -135,14 +136,21 @@ $(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SUPPORT) $(LIBOBJ)
 valgrind: $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do \
 		echo "valgrind $$t"; \
-		valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+		BOXLAB_TEST_NO_TIMING=1 valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
 			--trace-children=no $$t >$$t.valgrind.log 2>&1 || { cat $$t.valgrind.log; exit 1; }; \
 	done; echo "valgrind: $(words $(UNIT_BIN)) unit test programs clean"
 
 integration: all
 
+# SAN=1: every report of every boxlab process (detached supervisors
+# and all) goes to $(BUILD)/san/, and tests/run.sh fails on any.
+SAN_ENV := $(if $(filter 1,$(SAN)),SAN_LOG_DIR=$(abspath $(BUILD))/san \
+	ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:log_path=$(abspath $(BUILD))/san/asan \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=$(abspath $(BUILD))/san/ubsan \
+	LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp))
+
 test: deps all unit
-	@BUILD=$(BUILD) bash tests/run.sh
+	@$(SAN_ENV) BUILD=$(BUILD) bash tests/run.sh
 
 bench: all
 	@BUILD=$(BUILD) bash scripts/bench.sh

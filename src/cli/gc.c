@@ -10,8 +10,8 @@
  * are kept: they are not garbage until 'boxlab rm'.
  *
  * Every command that changes something runs the same cleanup first
- * (bx_gc_auto), after a check cheap enough for every call: a readlink
- * and a pidfd_open + poll per container whose supervisor link is there
+ * (bx_gc_auto), after a check cheap enough for every call: an open and
+ * a non-blocking flock per container whose supervisor lock is there
  * (only a running or starting one has it).  Commands that only look (ps, inspect, logs, ...) leave a dead
  * container as it is, so what a crash left can be seen. */
 #include "cli/cli.h"
@@ -23,8 +23,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -46,33 +44,26 @@ static int gc_lock(bool wait)
 	return fd;
 }
 
-/* Gone, or a zombie its parent has not reaped yet: a pidfd of an ended
- * process polls readable (cheaper than reading /proc/PID/stat). */
+/* Gone, or a zombie its parent has not reaped yet. */
 static bool pid_gone(pid_t pid)
 {
-	if (pid <= 0)
-		return false;
-	int fd = bx_pidfd_open(pid);
-	if (fd < 0)
-		return errno == ESRCH;
-	struct pollfd p = {.fd = fd, .events = POLLIN};
-	bool ended = poll(&p, 1, 0) > 0;
-	close(fd);
-	return ended;
+	return pid > 0 && bx_proc_starttime(pid) == 0;
 }
 
-/* The quick check: the supervisor link names a process that ended.
- * (A reused pid hides a dead container from it; explicit gc, which
- * compares start times, still finds that one.) */
+/* The quick check: the supervisor lock is free, so its holder ended.
+ * (While the container's init is still being set up it shares the
+ * descriptor: a supervisor killed right then is found by explicit gc,
+ * which checks the pid itself.) */
 static bool supervisor_gone(int dirfd, const char *name)
 {
-	char path[300], buf[64]; /* d_name is at most 255 */
+	char path[300]; /* d_name is at most 255 */
 	snprintf(path, sizeof path, "%s/" BX_STATE_SUPERVISOR, name);
-	ssize_t n = readlinkat(dirfd, path, buf, sizeof buf - 1);
-	if (n <= 0)
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
 		return false;
-	buf[n] = '\0';
-	return pid_gone((pid_t)strtol(buf, NULL, 10));
+	bool free = flock(fd, LOCK_SH | LOCK_NB) == 0;
+	close(fd);
+	return free;
 }
 
 /* .new.PID.NAME or .rm.PID.NAME of a PID that is gone. */
@@ -114,7 +105,7 @@ static int collect(const char *name, bool strict_age, bx_err_t *err)
 		enum bx_status s = bx_cli_live_status(&st);
 		garbage = s == BX_DEAD;
 		/* Ended and recorded, but killed before it dropped its
-		 * link: drop it now, so the quick check stops looking. */
+		 * lock file: drop it now, so the quick check stops looking. */
 		if (s == BX_EXITED)
 			bx_state_supervisor_done(name);
 		bx_state_free(&st);

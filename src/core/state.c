@@ -55,7 +55,7 @@ char *bx_state_new_dir(pid_t pid, const char *name)
 }
 
 /* The state dir appears whole: made under a hidden name with its
- * state.json (status created, supervisor: us) and supervisor link, then
+ * state.json (status created, supervisor: us) and supervisor lock, then
  * renamed into place.  So every state dir names a supervisor from its
  * first moment, and a crash before the rename leaves only a hidden
  * .new.PID.NAME that gc removes once PID is gone. */
@@ -82,11 +82,19 @@ int bx_state_create(const char *name, bx_err_t *err)
 	struct bx_state st = {.name = (char *)name, .status = BX_CREATED, .supervisor = getpid(),
 			      .supervisor_start = bx_proc_starttime(getpid()), .created_us = bx_realtime_us(),
 			      .exit_code = -1};
-	char target[64];
-	snprintf(target, sizeof target, "%d.%llu", (int)st.supervisor, st.supervisor_start);
+	/* Locked for as long as we live: the kernel drops the lock when
+	 * the process ends, however it ends (a zombie holds none).  Never
+	 * closed: after bx_state_supervisor_done it only has no name. */
 	link = xasprintf("%s/" BX_STATE_SUPERVISOR, tmp);
-	if (write_state_in(tmp, &st, err) < 0 || (symlink(target, link) < 0 &&
-						  bx_make_error(err, errno, "cannot create %s", link) < 0))
+	int fd = open(link, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+		bx_make_error(err, errno, "cannot create %s", link);
+		if (fd >= 0)
+			close(fd);
+		goto fail;
+	}
+	dprintf(fd, "%d %llu\n", (int)st.supervisor, st.supervisor_start);
+	if (write_state_in(tmp, &st, err) < 0)
 		goto fail;
 	/* RENAME_NOREPLACE: two runs of one name, one wins.  Where the
 	 * file system lacks it, rename() still cannot replace a state dir,

@@ -42,9 +42,10 @@ const char *bx_lib_dir(void); /* $BOXLAB_LIB_DIR or /var/lib/boxlab */
 char *bx_state_path(const char *name, const char *file);
 const char *bx_status_name(enum bx_status s);
 
-/* In a state dir: a symlink to "PID.STARTTIME" of the supervisor, there
- * while it keeps watch (gc's quick check reads it without parsing
- * state.json); removed once the end is recorded. */
+/* In a state dir: a file the supervisor holds flock'ed for as long as it
+ * keeps watch, so gc's quick check needs neither state.json nor /proc
+ * (a free lock is a dead supervisor); removed once the end is recorded.
+ * It holds "PID STARTTIME" for people. */
 #define BX_STATE_SUPERVISOR "supervisor"
 /* A state dir being made: <run dir>/.new.PID.NAME, renamed into place. */
 #define BX_STATE_NEW_PREFIX ".new."
@@ -52,10 +53,10 @@ const char *bx_status_name(enum bx_status s);
 #define BX_STATE_RM_PREFIX ".rm."
 
 /* Create the state dir, holding state.json (created, supervisor: the
- * calling process) and the supervisor link; fails if the name is taken. */
+ * calling process) and the supervisor lock; fails if the name is taken. */
 int bx_state_create(const char *name, bx_err_t *err);
 char *bx_state_new_dir(pid_t pid, const char *name);
-/* The end is recorded in state.json: drop the supervisor link. */
+/* The end is recorded in state.json: drop the supervisor lock's name. */
 void bx_state_supervisor_done(const char *name);
 int bx_state_lock(const char *name, bx_err_t *err); /* returns the locked fd */
 int bx_state_write(const struct bx_state *st, bx_err_t *err);

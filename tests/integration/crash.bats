@@ -207,7 +207,7 @@ crash_each() { # crash_each "POINTS" RUN-ARGS... -- COMMAND...
 	CR_SUP=$(jq -r .supervisor "$BOXLAB_RUN_DIR/$n/state.json")
 	CR_PID=$(jq -r .pid "$BOXLAB_RUN_DIR/$n/state.json")
 	CR_KIDS=$(pgrep -P "$CR_SUP" | tr '\n' ' ')
-	[ -L "$BOXLAB_RUN_DIR/$n/supervisor" ]
+	[ -f "$BOXLAB_RUN_DIR/$n/supervisor" ]
 	kill -9 "$CR_SUP"
 	# Their parent-death signal ends them without any gc.
 	for p in $CR_PID $CR_KIDS; do wait_for 5 gone "$p"; done
