@@ -59,7 +59,7 @@ FUZZ_REGRESS := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz-%)
 
 .PHONY: all deps criu run test unit integration bench clean install help image fuzz fuzz-regress valgrind
 
-all: $(BUILD)/boxlab image
+all: $(BUILD)/boxlab $(BUILD)/boxlab-oci image
 
 help:
 	@echo "make            build $(BUILD)/boxlab and the built-in busybox image"
@@ -67,7 +67,7 @@ help:
 	@echo "make criu       test (or build once) a CRIU for checkpoint/restore (root)"
 	@echo "make run        deps + build, then the dashboard (boxlab dash) with a demo container"
 	@echo "make test       deps + build, then unit (cmocka) and integration (bats) tests"
-	@echo "make bench      start-latency benchmark against unshare and runc"
+	@echo "make bench      every benchmark (scripts/bench*.sh): start latency, stats, network, seccomp, ..."
 	@echo "make install    install into \$$DESTDIR\$$PREFIX (default /usr/local)"
 	@echo "make SAN=1 ...  build with AddressSanitizer and UBSan (make test SAN=1: the whole suite)"
 	@echo "make valgrind   the unit tests under valgrind"
@@ -88,6 +88,10 @@ $(BUILD)/boxlab: $(OBJ)
 	@echo "  LD  $@"
 	@$(CC) $(LDFLAGS) $(BIN_LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# The same binary, always speaking OCI (src/oci/commands.c).
+$(BUILD)/boxlab-oci: $(BUILD)/boxlab
+	@ln -sf boxlab $@
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC  $<"
@@ -100,7 +104,8 @@ $(IMAGE): scripts/build-rootfs.sh
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIBOBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+	@echo "  LD  $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 # The dashboard, with a demo container running (removed when it ends).
 run: deps all
@@ -152,11 +157,17 @@ SAN_ENV := $(if $(filter 1,$(SAN)),SAN_LOG_DIR=$(abspath $(BUILD))/san \
 test: deps all unit
 	@$(SAN_ENV) BUILD=$(BUILD) bash tests/run.sh
 
+# Every scripts/bench*.sh (bench-profile.sh is a tool for finding what
+# to speed up, not a figure); one failing stops the rest.
 bench: all
-	@BUILD=$(BUILD) bash scripts/bench.sh
+	@for s in scripts/bench.sh scripts/bench-*.sh; do \
+		[ "$$s" = scripts/bench-profile.sh ] && continue; \
+		echo "== $$s"; BUILD=$(BUILD) bash "$$s" || exit 1; \
+	done
 
 install: all
 	install -D -m 0755 $(BUILD)/boxlab $(DESTDIR)$(PREFIX)/bin/boxlab
+	ln -sf boxlab $(DESTDIR)$(PREFIX)/bin/boxlab-oci
 	mkdir -p $(DESTDIR)$(PREFIX)/share/boxlab/images
 	cp -a $(BUILD)/images/busybox $(DESTDIR)$(PREFIX)/share/boxlab/images/
 

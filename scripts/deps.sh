@@ -14,6 +14,9 @@ pkgs=(
 	libcmocka-dev bats tmux
 	busybox-static
 	hyperfine runc uidmap iproute2 procps util-linux psmisc time jq
+	# OCI acceptance (tests/integration/podman.bats): a real engine driving
+	# `boxlab` as its --runtime
+	podman fuse-overlayfs slirp4netns containernetworking-plugins
 )
 
 missing=()

@@ -2,6 +2,7 @@
  * and the dispatch; every command lives in src/cli/. */
 #include "cli/cli.h"
 #include "core/proc.h"
+#include "oci/oci.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -46,6 +47,7 @@ static void usage(FILE *out)
 		     "can switch off (--no-MODULE) to see what it buys.\n\nCommands:\n");
 	for (size_t i = 0; bx_cmds[i]; i++)
 		fprintf(out, "  %-10s %s\n", bx_cmds[i]->name, bx_cmds[i]->summary);
+	bx_oci_help(out);
 	fprintf(out, "\nRun 'boxlab COMMAND --help' for a command's options, 'man boxlab' for all of it.\n"
 		     "Try: sudo boxlab run -it --rm busybox\n");
 }
@@ -53,6 +55,10 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
 	bx_proc_title_init(argc, argv);
+	/* The OCI runtime interface (src/oci/commands.c says how it is told
+	 * apart from the native commands). */
+	if (bx_oci_wants(argc, argv))
+		return bx_oci_main(argc, argv);
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

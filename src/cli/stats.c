@@ -164,6 +164,7 @@ static int stats_exec(int argc, char **argv)
 		if (bx_sample(named[i], &s, &err) < 0)
 			return bx_error_report(&err, 1);
 	}
+	bx_sample_keep_open();
 	for (int round = 0;; round++) {
 		refresh_rows(&rows, &n, named);
 		size_t alive = 0;

@@ -184,6 +184,7 @@ static int set_net(struct bx_spec *s, const char *v, bx_err_t *err)
 	 * net module must not make a new one. */
 	if (bx_network_set_container(s, ctr, err) < 0)
 		return -1;
+	bx_network_set_off(s, none ? "--net=none" : bridge || ctr ? NULL : "--net=host");
 	set_module(s, "network", bridge || ctr);
 	return set_module(s, "net", bridge || none);
 }

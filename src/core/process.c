@@ -122,7 +122,7 @@ void bx_child_fail(int sync_fd, bx_err_t *err)
 	_exit(code);
 }
 
-static void env_set(char ***env, const char *kv)
+void bx_env_set(char ***env, const char *kv)
 {
 	size_t klen = strcspn(kv, "=");
 	for (size_t i = 0; *env && (*env)[i]; i++)
@@ -146,17 +146,17 @@ static bool env_has(char **env, const char *key)
 char **bx_proc_env(char *const *image_env, char *const *user_env, const char *hostname, bool tty)
 {
 	char **env = xzalloc(sizeof *env);
-	env_set(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	bx_env_set(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 	if (hostname) {
 		cleanup_free char *h = xasprintf("HOSTNAME=%s", hostname);
-		env_set(&env, h);
+		bx_env_set(&env, h);
 	}
 	for (size_t i = 0; image_env && image_env[i]; i++)
-		env_set(&env, image_env[i]);
+		bx_env_set(&env, image_env[i]);
 	for (size_t i = 0; user_env && user_env[i]; i++)
-		env_set(&env, user_env[i]);
+		bx_env_set(&env, user_env[i]);
 	if (tty && !env_has(env, "TERM"))
-		env_set(&env, "TERM=xterm");
+		bx_env_set(&env, "TERM=xterm");
 	return env;
 }
 
@@ -252,12 +252,12 @@ int bx_proc_user(const char *user, char ***env, bx_err_t *err)
 		return bx_make_error(err, errno, "cannot switch to user %lu:%lu", uid, gid);
 	if (!env_has(*env, "HOME")) {
 		cleanup_free char *h = xasprintf("HOME=%s", home ? home : "/");
-		env_set(env, h);
+		bx_env_set(env, h);
 	}
 	return 0;
 }
 
-int bx_proc_pty(int sync_fd, bx_err_t *err)
+int bx_pty_open(int *master_out, int *slave_out, bx_err_t *err)
 {
 	cleanup_close int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	int unlock = 0;
@@ -270,10 +270,13 @@ int bx_proc_pty(int sync_fd, bx_err_t *err)
 	int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
 	if (slave < 0)
 		return bx_make_error(err, errno, "cannot open the terminal's slave");
-	if (bx_msg_send(sync_fd, BX_MSG_PTY, master) < 0) {
-		close(slave);
-		return bx_make_error(err, errno, "cannot pass the terminal to boxlab");
-	}
+	*master_out = steal_fd(&master);
+	*slave_out = slave;
+	return 0;
+}
+
+int bx_pty_attach(int slave, bx_err_t *err)
+{
 	if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0) {
 		close(slave);
 		return bx_make_error(err, errno, "cannot make the terminal the controlling one");
@@ -283,6 +286,19 @@ int bx_proc_pty(int sync_fd, bx_err_t *err)
 	if (slave > 2)
 		close(slave);
 	return 0;
+}
+
+int bx_proc_pty(int sync_fd, bx_err_t *err)
+{
+	cleanup_close int master = -1;
+	int slave;
+	if (bx_pty_open(&master, &slave, err) < 0)
+		return -1;
+	if (bx_msg_send(sync_fd, BX_MSG_PTY, master) < 0) {
+		close(slave);
+		return bx_make_error(err, errno, "cannot pass the terminal to boxlab");
+	}
+	return bx_pty_attach(slave, err);
 }
 
 void bx_exec_error(int errnum, const char *cmd, bx_err_t *err)

@@ -45,6 +45,13 @@ int bx_proc_user(const char *user, char ***env, bx_err_t *err);
 /* Open a terminal in the current root's /dev/ptmx, send the master to
  * the parent and make the slave our stdio and controlling terminal. */
 int bx_proc_pty(int sync_fd, bx_err_t *err);
+/* Its parts, for a terminal sent elsewhere (the OCI console socket):
+ * a master and its slave from the current root's /dev/ptmx; then the
+ * slave as controlling terminal and stdio (it is closed). */
+int bx_pty_open(int *master, int *slave, bx_err_t *err);
+int bx_pty_attach(int slave, bx_err_t *err);
+/* Set KEY=VALUE in an environment list, replacing KEY's entry. */
+void bx_env_set(char ***env, const char *kv);
 void bx_proc_exec(int sync_fd, char **argv, char **env) __attribute__((noreturn));
 /* Start the command from init with posix_spawn (vfork: no copy of our
  * address space, as a fork would make only to throw it away at exec). */

@@ -8,6 +8,7 @@
  * interfaces.  No config.ini parsing: the state is enough, and stats
  * samples many containers every second. */
 #include "core/sample.h"
+#include "modules/cgroup.h"
 #include "core/proc.h"
 #include "core/state.h"
 #include "util/cleanup.h"
@@ -71,6 +72,11 @@ static void sample_net(pid_t pid, struct bx_stats *out)
 		return;
 	buf[n] = '\0';
 	bx_sample_netdev(buf, &out->net_rx, &out->net_tx);
+}
+
+void bx_sample_keep_open(void)
+{
+	bx_cg_read_cache(true);
 }
 
 int bx_sample(const char *name, struct bx_stats *out, bx_err_t *err)

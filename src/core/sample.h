@@ -13,6 +13,10 @@
  * of two samples over their sampled_us difference. */
 int bx_sample(const char *name, struct bx_stats *out, bx_err_t *err);
 
+/* For processes that sample again and again (stats, the dashboard):
+ * keep the cgroup files open between samples (see bx_cg_read_cache). */
+void bx_sample_keep_open(void);
+
 /* Parse /proc/PID/net/dev text: bytes received and sent, lo left out. */
 void bx_sample_netdev(const char *text, uint64_t *rx, uint64_t *tx);
 

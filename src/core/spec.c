@@ -487,6 +487,9 @@ int bx_spec_finalize(struct bx_spec *s, bx_err_t *err)
 	if (s->detach && s->interactive)
 		return bx_usage_error(err, "-d cannot be combined with -i: a detached container has no standard input "
 				      "(use -d alone, or -it in the foreground)");
+	for (size_t i = 0; bx_modules[i]; i++)
+		if (bx_modules[i]->finalize && bx_modules[i]->finalize(s, err) < 0)
+			return -1;
 	return 0;
 }
 

@@ -176,6 +176,9 @@ int bx_cg_writef(const struct bx_cg *cg, const char *path, bx_err_t *err, const 
 int bx_cg_mkdir(const struct bx_cg *cg, const char *path, bx_err_t *err);
 /* Small file into buf (NUL-terminated, trailing newline kept); -errno. */
 int bx_cg_read(const char *path, char *buf, size_t len);
+/* Keep the files bx_cg_read opens open, for processes that sample again
+ * and again (stats, the dashboard); false closes them all. */
+void bx_cg_read_cache(bool on);
 /* One unsigned number ("max" reads as UINT64_MAX). */
 int bx_cg_read_u64(const char *path, uint64_t *out);
 /* "key value" lines (cpu.stat, memory.events, pids.events). */

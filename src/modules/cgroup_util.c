@@ -107,21 +107,17 @@ int bx_cg_mkdir(const struct bx_cg *cg, const char *path, bx_err_t *err)
 	return 0;
 }
 
-int bx_cg_read(const char *path, char *buf, size_t len)
+/* Read what an open fd holds from offset 0: cgroupfs and procfs make
+ * the text anew on every read from 0, so a kept fd stays current. */
+static int read_fd(int fd, char *buf, size_t len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
 	size_t got = 0;
 	while (got < len - 1) {
-		ssize_t n = read(fd, buf + got, len - 1 - got);
+		ssize_t n = pread(fd, buf + got, len - 1 - got, (off_t)got);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0) {
-			int e = errno;
-			close(fd);
-			return -e;
-		}
+		if (n < 0)
+			return -errno;
 		if (n == 0)
 			break;
 		got += n;
@@ -132,8 +128,118 @@ int bx_cg_read(const char *path, char *buf, size_t len)
 			break;
 	}
 	buf[got] = '\0';
-	close(fd);
 	return 0;
+}
+
+/* The fd cache of samplers (stats, the dashboard): most of a sample's
+ * CPU went to path lookups in cgroupfs, a dozen opens per container a
+ * round, so they keep the files open and only read.  Bounded (some fds
+ * stay for others), and an entry unused for a few seconds is closed, so
+ * that a removed container's cgroup (which an open file pins, as a
+ * dying memcg) is let go. */
+#define CACHE_SLOTS 1024
+#define CACHE_MAX 600
+#define CACHE_IDLE_US 3000000
+static struct cached {
+	char *path;
+	int fd;
+	uint64_t used_us;
+} cache[CACHE_SLOTS];
+static bool cache_on;
+static size_t hash_str(const char *s) /* FNV-1a */
+{
+	size_t h = 1469598103934665603u;
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211u;
+	return h;
+}
+static size_t cache_n;
+static uint64_t cache_swept_us;
+
+void bx_cg_read_cache(bool on)
+{
+	cache_on = on;
+	if (on)
+		return;
+	for (size_t i = 0; i < CACHE_SLOTS; i++)
+		if (cache[i].path) {
+			close(cache[i].fd);
+			free(cache[i].path);
+			cache[i].path = NULL;
+		}
+	cache_n = 0;
+}
+
+static void cache_drop(struct cached *c)
+{
+	close(c->fd);
+	free(c->path);
+	c->path = NULL;
+	cache_n--;
+	/* Re-place the run after it, or lookups would stop at the hole. */
+	for (struct cached *n = c + 1;; n++) {
+		if (n == cache + CACHE_SLOTS)
+			n = cache;
+		if (!n->path)
+			break;
+		struct cached moved = *n;
+		n->path = NULL;
+		cache_n--;
+		size_t h = hash_str(moved.path) % CACHE_SLOTS;
+		while (cache[h].path)
+			h = (h + 1) % CACHE_SLOTS;
+		cache[h] = moved;
+		cache_n++;
+	}
+}
+
+static void cache_sweep(uint64_t now)
+{
+	cache_swept_us = now;
+	for (size_t i = 0; i < CACHE_SLOTS; i++)
+		while (cache[i].path && now - cache[i].used_us > CACHE_IDLE_US)
+			cache_drop(&cache[i]);
+}
+
+static int cached_read(const char *path, char *buf, size_t len)
+{
+	uint64_t now = bx_now_us();
+	if (now - cache_swept_us > CACHE_IDLE_US)
+		cache_sweep(now);
+	size_t h = hash_str(path) % CACHE_SLOTS;
+	while (cache[h].path && strcmp(cache[h].path, path))
+		h = (h + 1) % CACHE_SLOTS;
+	if (cache[h].path) {
+		cache[h].used_us = now;
+		int r = read_fd(cache[h].fd, buf, len);
+		if (r != -ENODEV && r != -ESRCH)
+			return r;
+		cache_drop(&cache[h]); /* the cgroup went; one of the name may be back */
+		return cached_read(path, buf, len);
+	}
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int r = read_fd(fd, buf, len);
+	if (r < 0 || cache_n >= CACHE_MAX) {
+		close(fd);
+		return r;
+	}
+	cache[h] = (struct cached){xstrdup(path), fd, now};
+	cache_n++;
+	return 0;
+}
+
+int bx_cg_read(const char *path, char *buf, size_t len)
+{
+	if (cache_on)
+		return cached_read(path, buf, len);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int r = read_fd(fd, buf, len);
+	close(fd);
+	return r;
 }
 
 int bx_cg_read_u64(const char *path, uint64_t *out)

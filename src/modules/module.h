@@ -100,6 +100,10 @@ struct bx_module {
 	 * (bx_spec_conf); rows end with one whose help is NULL. */
 	const struct bx_opt *options;
 	void (*free_conf)(void *conf);
+	/* Called for every module, on or off, once all flags and INI keys
+	 * are in: refuses what contradicts the switches (-p with the
+	 * network off) before anything is made. */
+	int (*finalize)(const struct bx_spec *spec, bx_err_t *err);
 
 	void (*probe)(struct bx_probe *out);
 	int (*prepare)(struct bx_box *box, bx_err_t *err);

@@ -35,6 +35,7 @@
  */
 #include "modules/module.h"
 #include "modules/netlink.h"
+#include "modules/cgroup.h"
 #include "modules/network.h"
 #include "core/proc.h"
 #include "core/state.h"
@@ -92,8 +93,15 @@ static void free_conf(void *p)
  * its cgroup module.  A later --no-network still wins. */
 static void bridge_on(struct bx_spec *s)
 {
+	if (conf_of(s) && conf_of(s)->net_off)
+		return; /* finalize refuses the contradiction */
 	s->modules[bx_module_index("net")] = true;
 	s->modules[bx_module_index("network")] = true;
+}
+
+void bx_network_set_off(struct bx_spec *s, const char *flag)
+{
+	conf_mut(s)->net_off = flag;
 }
 
 int bx_network_set_container(struct bx_spec *s, const char *name, bx_err_t *err)
@@ -336,14 +344,11 @@ int bx_net_counters(const char *veth, struct bx_net_counters *c)
 	uint64_t *out[] = {&c->rx_bytes, &c->tx_bytes, &c->rx_packets, &c->tx_packets};
 	memset(c, 0, sizeof *c);
 	for (size_t i = 0; i < N_ELEMENTS(files); i++) {
-		char path[96], buf[32];
+		char path[96];
 		snprintf(path, sizeof path, "/sys/class/net/%s/statistics/%s", veth, files[i]);
-		cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-		ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
-		if (n <= 0)
+		/* kept open by samplers, like the cgroup files */
+		if (bx_cg_read_u64(path, out[i]) < 0)
 			return -1;
-		buf[n] = '\0';
-		*out[i] = strtoull(buf, NULL, 10);
 	}
 	return 0;
 }
@@ -607,6 +612,23 @@ out:
 	return ret;
 }
 
+/* --net=none, --net=host, --no-network or --isolation=none after -p
+ * would drop the ports silently: say which switch wins instead. */
+static int finalize(const struct bx_spec *s, bx_err_t *err)
+{
+	const struct bx_network_conf *c = conf_of(s);
+	if (!c || s->modules[bx_module_index("network")] || c->container)
+		return 0;
+	const char *what = c->nports ? "-p" : c->network ? "--network" : c->add_hosts ? "--add-host" : NULL;
+	if (!what)
+		return 0;
+	if (c->net_off)
+		return bx_usage_error(err, "%s needs a bridge, and %s has none: drop one of the two "
+				      "(--net=bridge is the default)", what, c->net_off);
+	return bx_usage_error(err, "%s needs the network module (a bridge), but a later --no-network or "
+			      "--isolation=none switched it off: drop one of the two", what);
+}
+
 static int prepare(struct bx_box *box, bx_err_t *err)
 {
 	const struct bx_network_conf *c = conf_of(box->spec);
@@ -813,6 +835,7 @@ const struct bx_module bx_module_network = {
 	.default_on = true,
 	.options = network_opts,
 	.free_conf = free_conf,
+	.finalize = finalize,
 	.probe = probe,
 	.prepare = prepare,
 	.parent_setup = parent_setup,

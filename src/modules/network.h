@@ -58,11 +58,16 @@ struct bx_network_conf {
 	size_t nports;
 	char **add_hosts;     /* NAME:IP */
 	char *default_subnet; /* for the default network, when first made */
+	const char *net_off;  /* "--net=none"/"--net=host" when asked for: then
+				 -p, --network and --add-host are refused, not
+				 a reason to switch the bridge back on */
 };
 
 /* --net=container:NAME, from set_net (options.c) and the INI; NULL
  * clears it.  The one place the name is checked. */
 int bx_network_set_container(struct bx_spec *s, const char *name, bx_err_t *err);
+/* --net=none and --net=host (NULL for bridge and container:NAME). */
+void bx_network_set_off(struct bx_spec *s, const char *flag);
 
 /* network_store.c */
 const char *bx_net_dir(void);

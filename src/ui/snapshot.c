@@ -149,6 +149,7 @@ static void fill_one(struct bxui_sampler *s, struct bxui_ctr *c, const struct bx
 void bxui_sample(struct bxui_sampler *s, struct bxui_snapshot *snap)
 {
 	uint64_t t0 = bx_now_us();
+	bx_sample_keep_open(); /* it samples every second */
 	cleanup_strv char **names = bx_state_list();
 	size_t cap = strv_len(names);
 

@@ -238,7 +238,9 @@ C
 	for args in "-p 70000:80 busybox" "-p 80 busybox" "-p 1:2:3:4 busybox" "-p 8080:80/sctp busybox" \
 		"-p 1.2.3:80:80 busybox" "-p 0:80 busybox" "--network nosuch$m busybox" "--network BAD busybox" \
 		"--add-host noip busybox" "--add-host h:1.2.3 busybox" "--net=container: busybox" \
-		"--net=bridge2 busybox" "--net=container:$m busybox"; do
+		"--net=bridge2 busybox" "--net=container:$m busybox" "--net=none -p 8080:80 busybox" \
+		"-p 8080:80 --net=host busybox" "--net=none --network boxlab busybox" "-p 8080:80 --no-network busybox" \
+		"--add-host h:10.0.0.1 --isolation=none busybox"; do
 		run bx run --rm --name "$m" $args true
 		[ "$status" -eq 2 ] || { echo "args: $args -> $status: $output"; false; }
 		[ "${#lines[@]}" -eq 1 ] || { echo "args: $args: not one line: $output"; false; }

@@ -2,9 +2,9 @@
 # Seccomp benchmark (not a test): filter compile + load time, and the
 # cost of the default filter on a getpid loop against no filter, measured
 # in the same run, alternating, so machine load hits both alike.
-#   usage: BUILD=build bash tests/helpers/bench-seccomp.sh [ROUNDS]
+#   usage: BUILD=build bash scripts/bench-seccomp.sh [ROUNDS]
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 B="$PWD/$BUILD/boxlab"
 rounds=${1:-7}

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Benchmark (not a test) for the cgroup modules (issue 4):
+#   1. CPU to sample 50 running containers once, as `stats` and the
+#      dashboard do: task-clock of `boxlab stats --no-stream --json` with
+#      50 containers, minus the same with none (process start, state dir
+#      walk), halved (--no-stream samples twice: the first is the CPU
+#      baseline).  Goal < 5 ms.
+#   2. pause + resume round trip of one container (freezer, waiting until
+#      frozen).  Goal < 20 ms.
+# Usage: BUILD=build bash scripts/bench-stats.sh [CONTAINERS] [ROUNDS]
+# Runs as root in a private BOXLAB_RUN_DIR; removes all it made on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+B="$PWD/$BUILD/boxlab"
+count=${1:-50}
+rounds=${2:-15}
+[ "$(id -u)" -eq 0 ] || { echo "bench-stats: must run as root" >&2; exit 1; }
+command -v perf >/dev/null || { echo "bench-stats: perf not found (Debian: linux-perf)" >&2; exit 1; }
+
+work=$(mktemp -d /run/boxlab-bench.XXXXXX)
+chmod 755 "$work" # container root (a mapped uid) walks through it
+export BOXLAB_RUN_DIR="$work/run"
+cleanup() {
+	for n in $(ls "$BOXLAB_RUN_DIR" 2>/dev/null); do "$B" rm -f "$n" >/dev/null 2>&1 || true; done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+mkdir -p "$BOXLAB_RUN_DIR"
+median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+# task-clock of one command, in ms (perf's CSV: value,unit,event,...)
+cpu_ms() { perf stat -x, -e task-clock "$@" 2>&1 >/dev/null | awk -F, '$3 == "task-clock" {print $1}'; }
+
+for i in $(seq "$count"); do "$B" run -d --name "st$i" --memory 64m --pids-limit 100 busybox sleep 3600 >/dev/null; done
+: >"$work/full"
+: >"$work/empty"
+for _ in $(seq "$rounds"); do
+	cpu_ms "$B" stats --no-stream --json --interval 0.1 >>"$work/full"
+	BOXLAB_RUN_DIR="$work/none" cpu_ms "$B" stats --no-stream --json --interval 0.1 >>"$work/empty"
+done
+full=$(median <"$work/full")
+empty=$(median <"$work/empty")
+echo "stats sampling, $count containers (memory, cpu, pids, io, freezer, network), medians of $rounds runs"
+echo "  stats --no-stream, $count containers   $full ms CPU"
+echo "  stats --no-stream, none            $empty ms CPU"
+awk -v f="$full" -v e="$empty" 'BEGIN {printf "  one sample of all %s             %.2f ms CPU   (goal < 5 ms)\n", "'"$count"'", (f - e) / 2}'
+
+: >"$work/pause"
+for _ in $(seq "$rounds"); do
+	t0=$(date +%s%N)
+	"$B" pause st1 >/dev/null
+	"$B" resume st1 >/dev/null
+	echo $((($(date +%s%N) - t0) / 1000)) >>"$work/pause"
+done
+echo "  pause + resume round trip          $(median <"$work/pause") us   (goal < 20000 us; two boxlab processes included)"
