@@ -168,6 +168,8 @@ static int gc_exec(int argc, char **argv)
 	if (argc > 1)
 		return bx_cli_usage_error(&bx_cmd_gc, "unexpected argument '%s'", argv[1]);
 	cleanup_close int lock = gc_lock(true);
+	if (lock < 0 && errno != ENOENT) /* no run dir: nothing to collect */
+		bx_warn("gc: cannot lock %s/.gc.lock: %s", bx_run_dir(), strerror(errno));
 	{
 		cleanup_dir DIR *d = opendir(bx_run_dir());
 		struct dirent *e;
