@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -104,10 +105,23 @@ static int run_phase(struct bx_box *box, size_t which, const char *phase, bx_err
 
 struct child_io {
 	int in, out, err; /* what becomes the command's stdio; -1: inherit */
+	int notify;       /* run -d's pipe to its caller: the supervisor's alone */
 	bool tty;
 	sigset_t oldmask;
 	char **argv, **env;
 };
+
+/* Any change of credentials (the user namespace's setresuid, -u) clears
+ * the parent-death signal: arm it again, and if the supervisor already
+ * died meanwhile (its end of the sync socket is closed), go now rather
+ * than run a container nobody watches. */
+static void die_with_parent(int fd)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	if (poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR)))
+		_exit(BX_EXIT_RUNTIME);
+}
 
 static void __attribute__((noreturn)) child_main(struct bx_box *box, struct child_io *io)
 {
@@ -122,6 +136,12 @@ static void __attribute__((noreturn)) child_main(struct bx_box *box, struct chil
 	 * inherited without close-on-exec (a test harness's pipe, say). */
 	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
 	bx_proc_title("boxlab-init");
+	/* What says "the supervisor lives" to others must end with the
+	 * supervisor, not with us: run -d's caller waits for EOF on the
+	 * notify pipe, gc's quick check tries the supervisor lock. */
+	if (io->notify >= 0)
+		close(io->notify);
+	bx_state_close_supervisor_lock();
 	/* No getppid() check for a parent that died before prctl: in a new
 	 * pid namespace it is always 0.  The GO read below sees its end of
 	 * the socket close instead. */
@@ -131,6 +151,7 @@ static void __attribute__((noreturn)) child_main(struct bx_box *box, struct chil
 		_exit(BX_EXIT_RUNTIME);
 	if (PHASE(box, child_setup, &err) < 0)
 		bx_child_fail(fd, &err);
+	die_with_parent(fd);
 
 	const struct bx_spec *s = box->spec;
 	if (bx_proc_workdir(s->workdir, &err) < 0)
@@ -153,9 +174,7 @@ static void __attribute__((noreturn)) child_main(struct bx_box *box, struct chil
 		bx_child_fail(fd, &err);
 	if (PHASE(box, child_finish, &err) < 0)
 		bx_child_fail(fd, &err);
-	/* Any change of credentials (the user namespace's setresuid, -u)
-	 * clears the parent-death signal: arm it again. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	die_with_parent(fd);
 	bx_tl_event(box->tl, "core", "exec", 0, "%s", io->argv[0]);
 
 	if (!(box->clone_flags & CLONE_NEWPID))
@@ -243,7 +262,7 @@ int bx_lifecycle_run(struct bx_spec *spec, int notify_fd, bx_err_t *err)
 	struct bx_timeline tl = {.fd = -1};
 	struct bx_image img = {0};
 	struct bx_relay relay;
-	struct child_io io = {.in = -1, .out = -1, .err = -1};
+	struct child_io io = {.in = -1, .out = -1, .err = -1, .notify = notify_fd};
 	int sv[2] = {-1, -1}, outp[2] = {-1, -1}, errp[2] = {-1, -1};
 	cleanup_close int logfd = -1, pidfd = -1, devnull = -1;
 	bool created = false, prepared = false;

@@ -49,6 +49,10 @@ static int name_taken(const char *name, bx_err_t *err)
 
 static int write_state_in(const char *dir, const struct bx_state *st, bx_err_t *err);
 
+/* The descriptor of the last bx_state_create, for a forked container
+ * init to close (bx_state_close_supervisor_lock). */
+static int supervisor_lock = -1;
+
 char *bx_state_new_dir(pid_t pid, const char *name)
 {
 	return xasprintf("%s/" BX_STATE_NEW_PREFIX "%d.%s", bx_run_dir(), (int)pid, name);
@@ -87,10 +91,10 @@ int bx_state_create(const char *name, bx_err_t *err)
 	 * closed: after bx_state_supervisor_done it only has no name. */
 	link = xasprintf("%s/" BX_STATE_SUPERVISOR, tmp);
 	int fd = open(link, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	supervisor_lock = fd;
 	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
 		bx_make_error(err, errno, "cannot create %s", link);
-		if (fd >= 0)
-			close(fd);
+		bx_state_close_supervisor_lock();
 		goto fail;
 	}
 	dprintf(fd, "%d %llu\n", (int)st.supervisor, st.supervisor_start);
@@ -112,6 +116,13 @@ fail:
 	bx_rm_rf(tmp, &ignored);
 	bx_error_release(&ignored);
 	return -1;
+}
+
+void bx_state_close_supervisor_lock(void)
+{
+	if (supervisor_lock >= 0)
+		close(supervisor_lock);
+	supervisor_lock = -1;
 }
 
 void bx_state_supervisor_done(const char *name)

@@ -56,6 +56,9 @@ const char *bx_status_name(enum bx_status s);
  * calling process) and the supervisor lock; fails if the name is taken. */
 int bx_state_create(const char *name, bx_err_t *err);
 char *bx_state_new_dir(pid_t pid, const char *name);
+/* In a process forked from the supervisor that may outlive it (the
+ * container's init): let go of the supervisor lock. */
+void bx_state_close_supervisor_lock(void);
 /* The end is recorded in state.json: drop the supervisor lock's name. */
 void bx_state_supervisor_done(const char *name);
 int bx_state_lock(const char *name, bx_err_t *err); /* returns the locked fd */

@@ -21,6 +21,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
  * (archive extraction) cannot fill a real disk.  Returns its path. */
 const char *bx_fuzz_sandbox(int jail);
 
+/* For the spec parsers: the sandbox, and state and image dirs that do
+ * not exist, so nothing a spec names is found on the host. */
+void bx_fuzz_spec_env(void);
+
 /* Does any word name a special host file (/dev, /proc, /sys, /run)?
  * A flag that takes a path (--config, --seccomp) would then read a
  * device that never ends: not a bug of the parser, so such inputs are

@@ -21,9 +21,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	bx_fuzz_sandbox(0);
-	setenv("BOXLAB_RUN_DIR", "/nonexistent-boxlab-fuzz", 1);
-	setenv("BOXLAB_LIB_DIR", "/nonexistent-boxlab-fuzz", 1);
+	bx_fuzz_spec_env();
 	return 0;
 }
 

@@ -69,3 +69,10 @@ int bx_fuzz_names_host_file(const char *s)
 			return 1;
 	return 0;
 }
+
+void bx_fuzz_spec_env(void)
+{
+	bx_fuzz_sandbox(0);
+	setenv("BOXLAB_RUN_DIR", "/nonexistent-boxlab-fuzz", 1);
+	setenv("BOXLAB_LIB_DIR", "/nonexistent-boxlab-fuzz", 1);
+}

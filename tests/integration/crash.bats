@@ -20,20 +20,14 @@ CR_NET_RUN_DIR=${BOXLAB_NET_RUN_DIR:-/run/boxlab-networks}
 setup_file() {
 	[ "$(id -u)" -eq 0 ] || return 0
 	export CR_NET="cr$((RANDOM % 90000 + 10000))"
+	# Names are host-wide (cgroups, veths): unique to this run of the
+	# file, and short (bx-NAME must fit IFNAMSIZ).
+	export CR_P="cr$(printf %03x $((RANDOM % 4096)))"
 	timeout 30 "$BOXLAB" network create "$CR_NET" >/dev/null
 }
 
 teardown_file() {
 	[ -n "${CR_NET:-}" ] && timeout 30 "$BOXLAB" network rm "$CR_NET" >/dev/null 2>&1 || true
-}
-
-free_port() {
-	local p
-	for _ in 1 2 3 4 5 6 7 8 9 10; do
-		p=$((20000 + RANDOM % 20000))
-		ss -Htuln "sport = :$p" | grep -q . || { echo "$p"; return 0; }
-	done
-	return 1
 }
 
 # The pid of the process stopped at PHASE for container NAME.
@@ -56,7 +50,7 @@ wait_stopped() { # wait_stopped NAME PHASE CALLER-PID
 # Every stop point a run with these flags passes, from its timeline:
 # each module hook that ran ("ok"/"done"), in order.
 module_points() { # module_points RUN-ARGS...
-	local n="cr-ref$RANDOM"
+	local n="$CR_P-ref$((RANDOM % 1000))"
 	bx run --name "$n" "$@" busybox true >/dev/null
 	awk -F'\t' '$5 == "ok" || $4 == "teardown" { print $4 ":" $3 }' "$BOXLAB_RUN_DIR/$n/events.log"
 	bx rm "$n" >/dev/null
@@ -123,7 +117,7 @@ crash_each() { # crash_each "POINTS" RUN-ARGS... -- COMMAND...
 	shift
 	for pt in $points; do
 		i=$((i + 1))
-		n="cr-$BATS_TEST_NUMBER-$i"
+		n="$CR_P-$BATS_TEST_NUMBER-$i"
 		port=$(free_port)
 		crash_at "$pt" "$n" --network "$CR_NET" -p "$port:80" "$@" || return 1
 		run bx gc
@@ -162,7 +156,7 @@ crash_each() { # crash_each "POINTS" RUN-ARGS... -- COMMAND...
 	[[ "$points" == *teardown:network* ]]
 	# "exited": recorded, so it is an exited container, not garbage.
 	crash_each "exit $points" busybox true
-	n=cr-$BATS_TEST_NUMBER-x
+	n=$CR_P-$BATS_TEST_NUMBER-x
 	crash_at exited "$n" --network "$CR_NET" busybox true
 	run bx gc
 	[[ "$output" != *"removed $n"* ]]
@@ -179,7 +173,7 @@ crash_each() { # crash_each "POINTS" RUN-ARGS... -- COMMAND...
 
 @test "cr-detached: kill -9 of the run -d supervisor during setup; the caller says so; gc cleans up" {
 	for pt in prepare:rootfs parent_setup:network child_setup:mnt; do
-		n=cr-d$RANDOM
+		n=$CR_P-d$((RANDOM % 1000))
 		port=$(free_port)
 		BOXLAB_TEST_STOP_AT=$pt "$BOXLAB" run -d --name "$n" --network "$CR_NET" -p "$port:80" \
 			busybox sleep 300 >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
@@ -201,7 +195,7 @@ crash_each() { # crash_each "POINTS" RUN-ARGS... -- COMMAND...
 }
 
 @test "cr-detached-running: kill -9 of a running container's supervisor; its init, proxy and agent die; gc" {
-	n=cr-r$RANDOM
+	n=$CR_P-r$((RANDOM % 1000))
 	port=$(free_port)
 	bx run -d --name "$n" --network "$CR_NET" -p "$port:80" busybox sleep 300
 	CR_SUP=$(jq -r .supervisor "$BOXLAB_RUN_DIR/$n/state.json")
@@ -217,7 +211,7 @@ crash_each() { # crash_each "POINTS" RUN-ARGS... -- COMMAND...
 }
 
 @test "cr-auto: the next command that changes something cleans up; ps and inspect leave the dead be" {
-	n=cr-a$RANDOM
+	n=$CR_P-a$((RANDOM % 1000))
 	port=$(free_port)
 	crash_at running "$n" --network "$CR_NET" -p "$port:80" busybox sleep 300
 	run bx ps -a
@@ -226,7 +220,7 @@ crash_each() { # crash_each "POINTS" RUN-ARGS... -- COMMAND...
 	[ "$status" -eq 0 ]
 	[ -d "$BOXLAB_RUN_DIR/$n" ]
 	# Off by request: the evidence stays.
-	BOXLAB_AUTO_GC=0 run bx run --rm --name cr-o$RANDOM busybox true
+	BOXLAB_AUTO_GC=0 run bx run --rm --name $CR_P-o$((RANDOM % 1000)) busybox true
 	[[ "$output" != *"cleaned up"* ]]
 	[ -d "$BOXLAB_RUN_DIR/$n" ]
 	# The same name is free again for the next run, which says why.
@@ -258,7 +252,7 @@ crash_each() { # crash_each "POINTS" RUN-ARGS... -- COMMAND...
 	sh -c 'exit 0' &
 	dead=$!
 	wait "$dead"
-	n=cr-m$RANDOM
+	n=$CR_P-m$((RANDOM % 1000))
 	vol=$(mktemp -d)
 	echo keep >"$vol/file"
 	mkdir -p "$BOXLAB_RUN_DIR/.rm.$dead.$n/inner"
