@@ -293,7 +293,7 @@ int bx_spec_parse_args(struct bx_spec *s, int argc, char **argv, bx_err_t *err)
 		}
 	}
 	if (i < argc && ini_value_check(argv[i], err) < 0)
-		return bx_error_wrap(err, "image %s", argv[i]);
+		return bx_error_wrap(err, "the image name");
 	if (i < argc && find_key("container", "image")->set(s, argv[i++], err) < 0)
 		return -1;
 	if (i < argc) {
