@@ -3,11 +3,12 @@
 # Sources are found by wildcard and built into $(BUILD)/ with dependency
 # files, so adding a module or a command needs no edit here.
 
-BUILD   ?= build
+SAN     ?=
+# A sanitizer build is a tree of its own: objects of both never mix.
+BUILD   ?= $(if $(filter 1,$(SAN)),build-san,build)
 CC      ?= gcc
 PREFIX  ?= /usr/local
 DESTDIR ?=
-SAN     ?=
 
 PKGS    := jansson libseccomp libcap ncursesw
 CFLAGS  ?= -O2 -g
@@ -36,6 +37,13 @@ CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -O1
 LDFLAGS += -fsanitize=address,undefined
 STATIC  := 0
 endif
+# libFuzzer builds (make fuzz): clang, every object instrumented.
+ifeq ($(SAN),fuzz)
+CC      := clang
+CFLAGS  += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -O1
+LDFLAGS += -fsanitize=fuzzer,address,undefined
+STATIC  := 0
+endif
 BIN_LDFLAGS := $(if $(filter 1,$(STATIC)),-static)
 
 SRC      := $(wildcard src/*.c src/*/*.c)
@@ -47,7 +55,12 @@ IMAGE    := $(BUILD)/images/busybox/rootfs/bin/busybox
 # The attack programs (attacks/, boxlab attack): static, into the image.
 ATK_BIN  := $(patsubst attacks/%.c,$(BUILD)/attacks/%,$(wildcard attacks/*.c))
 
-.PHONY: all deps criu run test unit integration bench report clean install help image demo
+# Fuzz targets: tests/fuzz/fuzz_NAME.c, seeds in tests/fuzz/corpus/NAME/
+FUZZ_SUPPORT := tests/fuzz/sandbox.c
+FUZZ_NAMES   := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_REGRESS := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz-%)
+
+.PHONY: all deps criu run test unit integration bench report clean install help image demo fuzz fuzz-regress valgrind
 
 all: $(BUILD)/boxlab $(BUILD)/boxlab-oci image
 
@@ -61,7 +74,10 @@ help:
 	@echo "make demo       every demos/NN-name.sh story, one after the other (root)"
 	@echo "make report     measure, then regenerate docs/DESIGN_REPORT.md's tables and figures (QUICK=1: < 2 min)"
 	@echo "make install    install binary, image, man page and bash completion into \$$DESTDIR\$$PREFIX (default /usr/local)"
-	@echo "make SAN=1 ...  build with AddressSanitizer and UBSan"
+	@echo "make SAN=1 ...  build with AddressSanitizer and UBSan (make test SAN=1: the whole suite)"
+	@echo "make valgrind   the unit tests under valgrind"
+	@echo "make fuzz       every libFuzzer target (clang) for FUZZ_TIME seconds (default 600)"
+	@echo "make fuzz-regress  replay every fuzz corpus (seeds and past crashes), gcc-built"
 
 deps:
 	@bash scripts/deps.sh
@@ -105,12 +121,51 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIBOBJ)
 run: deps all
 	@bash scripts/run-dash.sh $(BUILD)/boxlab
 
-unit: $(UNIT_BIN)
+unit: $(UNIT_BIN) $(FUZZ_REGRESS)
+
+# A fuzz target replayed over its corpus by a plain main (driver.c).
+$(BUILD)/tests/fuzz-%: tests/fuzz/fuzz_%.c tests/fuzz/driver.c $(FUZZ_SUPPORT) $(LIBOBJ)
+	@mkdir -p $(dir $@)
+	@echo "  LD  $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS) -Itests/fuzz -o $@ $^ $(LDLIBS)
+
+fuzz-regress: $(FUZZ_REGRESS)
+	@for t in $(FUZZ_NAMES); do $(BUILD)/tests/fuzz-$$t tests/fuzz/corpus/$$t || exit 1; done
+
+# libFuzzer: a separate, clang-built tree ($(BUILD)/fuzz); scripts/fuzz.sh
+# runs the targets in parallel and sums them up.
+FUZZ_TIME ?= 600
+FUZZ_OUT  ?= $(BUILD)/fuzz
+fuzz:
+	@$(MAKE) --no-print-directory SAN=fuzz BUILD=$(BUILD)/fuzz-obj FUZZ_OUT=$(abspath $(BUILD))/fuzz fuzz-bins
+	@BUILD=$(BUILD) FUZZ_TIME=$(FUZZ_TIME) bash scripts/fuzz.sh
+
+fuzz-bins: $(FUZZ_NAMES:%=$(FUZZ_OUT)/fuzz_%)
+
+$(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SUPPORT) $(LIBOBJ)
+	@mkdir -p $(dir $@)
+	@echo "  LD  $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS) -Itests/fuzz -o $@ $^ $(LDLIBS)
+
+# Unit tests under valgrind: any error or definite leak fails.
+valgrind: $(UNIT_BIN)
+	@for t in $(UNIT_BIN); do \
+		echo "valgrind $$t"; \
+		BOXLAB_TEST_NO_TIMING=1 valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+			--trace-children=no $$t >$$t.valgrind.log 2>&1 || { cat $$t.valgrind.log; exit 1; }; \
+	done; echo "valgrind: $(words $(UNIT_BIN)) unit test programs clean"
 
 integration: all
 
+# SAN=1: every report of every boxlab process (detached supervisors
+# and all) goes to $(BUILD)/san/, and tests/run.sh fails on any.
+SAN_ENV := $(if $(filter 1,$(SAN)),SAN_LOG_DIR=$(abspath $(BUILD))/san \
+	ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:log_path=$(abspath $(BUILD))/san/asan \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=$(abspath $(BUILD))/san/ubsan \
+	LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp))
+
 test: deps all unit
-	@BUILD=$(BUILD) bash tests/run.sh
+	@$(SAN_ENV) BUILD=$(BUILD) bash tests/run.sh
 
 # Every scripts/bench*.sh (bench-profile.sh is a tool for finding what
 # to speed up, not a figure); one failing stops the rest.

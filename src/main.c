@@ -74,8 +74,10 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	for (size_t i = 0; bx_cmds[i]; i++)
-		if (!strcmp(argv[1], bx_cmds[i]->name) || (bx_cmds[i]->alias && !strcmp(argv[1], bx_cmds[i]->alias)))
+		if (!strcmp(argv[1], bx_cmds[i]->name) || (bx_cmds[i]->alias && !strcmp(argv[1], bx_cmds[i]->alias))) {
+			bx_gc_auto(bx_cmds[i]->name);
 			return bx_cmds[i]->exec(argc - 1, argv + 1);
+		}
 	fprintf(stderr, "boxlab: unknown command \"%s\" (see 'boxlab --help' for the commands)\n", argv[1]);
 	return 2;
 }

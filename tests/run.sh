@@ -19,6 +19,11 @@ count() {
 	return $failed_here
 }
 
+if [ -n "${SAN_LOG_DIR:-}" ]; then
+	rm -rf "$SAN_LOG_DIR"
+	mkdir -p "$SAN_LOG_DIR"
+fi
+
 echo "# unit tests (cmocka)"
 for t in "$BUILD"/tests/test_*; do
 	[ -x "$t" ] || continue
@@ -31,6 +36,20 @@ for t in "$BUILD"/tests/test_*; do
 	fi
 done
 
+echo "# fuzz corpora (make fuzz-regress)"
+for t in "$BUILD"/tests/fuzz-*; do
+	[ -x "$t" ] || continue
+	name=${t##*/fuzz-}
+	if out=$("$t" "tests/fuzz/corpus/$name" 2>&1); then
+		echo "ok - fuzz-regress $name: ${out##*: }"
+		pass=$((pass + 1))
+	else
+		echo "not ok - fuzz-regress $name"
+		printf '%s\n' "$out" | sed 's/^/# /' | tail -30
+		fail=$((fail + 1))
+	fi
+done
+
 echo "# integration tests (bats)"
 if [ "$(id -u)" -ne 0 ]; then
 	echo "ok - integration tests # skip they need root: run 'sudo make test'"
@@ -39,6 +58,20 @@ else
 	files=(tests/integration/*.bats)
 	[ -n "${BATS_FILTER:-}" ] && files=(tests/integration/*${BATS_FILTER}*.bats)
 	count < <(BUILD="$BUILD" bats --tap "${files[@]}" 2>&1)
+fi
+
+# make test SAN=1: what ASan, UBSan and LSan reported, from any process.
+if [ -n "${SAN_LOG_DIR:-}" ]; then
+	if compgen -G "$SAN_LOG_DIR/*" >/dev/null; then
+		for f in "$SAN_LOG_DIR"/*; do
+			echo "not ok - sanitizer report $f"
+			sed 's/^/# /' "$f" | head -40
+			fail=$((fail + 1))
+		done
+	else
+		echo "ok - no sanitizer reports in $SAN_LOG_DIR"
+		pass=$((pass + 1))
+	fi
 fi
 
 echo "$pass passed, $fail failed, $skip skipped"

@@ -92,6 +92,8 @@ static int import(const char *file, const char *name, const char *new_name, char
 		return bx_make_error(err, errno, "cannot create a directory in %s", store);
 	char *targv[] = {"tar", "-xzf", (char *)file, "-C", tmp, NULL};
 	cleanup_free char *mpath = xasprintf("%s/checkpoint.json", tmp);
+	/* Before the first goto: cleanup would free it uninitialized. */
+	cleanup_free char *dir = NULL;
 	json_t *meta = NULL;
 	int ret = -1;
 	if (bx_ckpt_run_tool(targv, bx_ckpt_timeout(0), err) < 0) {
@@ -107,7 +109,7 @@ static int import(const char *file, const char *name, const char *new_name, char
 	*target = xstrdup(new_name ? new_name : name ? name : orig);
 	if (bx_name_check(*target, err) < 0)
 		goto out;
-	cleanup_free char *dir = bx_checkpoint_dir(*target);
+	dir = bx_checkpoint_dir(*target);
 	if (bx_ckpt_replace_dir(tmp, dir, err) < 0)
 		goto out;
 	ret = 0;

@@ -38,6 +38,11 @@ void bx_cli_wait_finished(const struct bx_state *st, int timeout_ms);
  * the state dir.  For rm and gc; safe on half-made containers. */
 int bx_cli_cleanup(const char *name, bx_err_t *err);
 
+/* gc.c: before a command that changes something, clean up containers
+ * whose supervisor is gone (a quick check when there are none;
+ * BOXLAB_AUTO_GC=0 turns it off). */
+void bx_gc_auto(const char *cmd);
+
 /* pause.c: thaw a container state.json calls paused (stop, rm -f and
  * gc first do this: a frozen process does not die until thawed). */
 int bx_cli_unpause(const char *name, bx_err_t *err);

@@ -143,6 +143,8 @@ static int generate(int argc, char **argv)
 	}
 	char **allowed = NULL, **denied = NULL;
 	json_t *calls = NULL, *den = NULL;
+	/* Before the first goto: cleanup would free it uninitialized. */
+	cleanup_free char *comment = NULL;
 	int ret = 1;
 	if (!json_is_object(root)) {
 		trace_error(&err, from, "not a JSON object");
@@ -207,9 +209,9 @@ static int generate(int argc, char **argv)
 	json_t *allow = json_object();
 	json_object_set_new(allow, "names", plain);
 	json_object_set_new(allow, "action", json_string("SCMP_ACT_ALLOW"));
-	cleanup_free char *comment = xasprintf("every syscall %s made under profile %s (boxlab seccomp generate)",
-					       json_string_value(json_object_get(root, "container")) ?: "the container",
-					       profile ? profile : "?");
+	comment = xasprintf("every syscall %s made under profile %s (boxlab seccomp generate)",
+			    json_string_value(json_object_get(root, "container")) ?: "the container",
+			    profile ? profile : "?");
 	json_object_set_new(allow, "comment", json_string(comment));
 	json_array_append_new(rules, allow);
 	/* What was denied during the trace is denied the same way, so a

@@ -14,6 +14,7 @@
 #include "core/process.h"
 #include "core/logfile.h"
 #include "core/state.h"
+#include "core/testpoint.h"
 #include "core/supervise.h"
 #include "core/timeline.h"
 #include "util/cleanup.h"
@@ -78,6 +79,7 @@ void bx_box_teardown(struct bx_box *box)
 			uint64_t t = bx_now_us();
 			m->teardown(box);
 			bx_tl_event(box->tl, m->name, "teardown", t, "done");
+			bx_test_stop(box->name, "teardown", m->name);
 		}
 	}
 }
@@ -98,6 +100,7 @@ static int run_phase(struct bx_box *box, size_t which, const char *phase, bx_err
 			return -1;
 		}
 		bx_tl_event(box->tl, m->name, phase, t, "ok");
+		bx_test_stop(box->name, phase, m->name);
 	}
 	return 0;
 }
@@ -106,10 +109,23 @@ static int run_phase(struct bx_box *box, size_t which, const char *phase, bx_err
 
 struct child_io {
 	int in, out, err; /* what becomes the command's stdio; -1: inherit */
+	int notify;       /* run -d's pipe to its caller: the supervisor's alone */
 	bool tty;
 	sigset_t oldmask;
 	char **argv, **env;
 };
+
+/* Any change of credentials (the user namespace's setresuid, -u) clears
+ * the parent-death signal: arm it again, and if the supervisor already
+ * died meanwhile (its end of the sync socket is closed), go now rather
+ * than run a container nobody watches. */
+static void die_with_parent(int fd)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	if (poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR)))
+		_exit(BX_EXIT_RUNTIME);
+}
 
 static void __attribute__((noreturn)) child_main(struct bx_box *box, struct child_io *io)
 {
@@ -124,6 +140,12 @@ static void __attribute__((noreturn)) child_main(struct bx_box *box, struct chil
 	 * inherited without close-on-exec (a test harness's pipe, say). */
 	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
 	bx_proc_title("boxlab-init");
+	/* What says "the supervisor lives" to others must end with the
+	 * supervisor, not with us: run -d's caller waits for EOF on the
+	 * notify pipe, gc's quick check tries the supervisor lock. */
+	if (io->notify >= 0)
+		close(io->notify);
+	bx_state_close_supervisor_lock();
 	/* No getppid() check for a parent that died before prctl: in a new
 	 * pid namespace it is always 0.  The GO read below sees its end of
 	 * the socket close instead. */
@@ -133,6 +155,7 @@ static void __attribute__((noreturn)) child_main(struct bx_box *box, struct chil
 		_exit(BX_EXIT_RUNTIME);
 	if (PHASE(box, child_setup, &err) < 0)
 		bx_child_fail(fd, &err);
+	die_with_parent(fd);
 
 	const struct bx_spec *s = box->spec;
 	if (bx_proc_workdir(s->workdir, &err) < 0)
@@ -155,9 +178,7 @@ static void __attribute__((noreturn)) child_main(struct bx_box *box, struct chil
 		bx_child_fail(fd, &err);
 	if (PHASE(box, child_finish, &err) < 0)
 		bx_child_fail(fd, &err);
-	/* Any change of credentials (the user namespace's setresuid, -u)
-	 * clears the parent-death signal: arm it again. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	die_with_parent(fd);
 	bx_tl_event(box->tl, "core", "exec", 0, "%s", io->argv[0]);
 
 	if (!(box->clone_flags & CLONE_NEWPID))
@@ -228,10 +249,13 @@ static int wait_exit(struct bx_box *box, struct bx_state *st, struct bx_relay *r
 static void finish(struct bx_box *box, struct bx_state *st)
 {
 	bx_err_t tmp = NULL;
-	if (box->spec->rm)
+	if (box->spec->rm) {
 		bx_state_remove(box->spec->name, &tmp);
-	else
-		save_state(st, &tmp);
+	} else if (save_state(st, &tmp) == 0) {
+		bx_test_stop(box->name, "exited", NULL);
+		/* Recorded: nothing is left for gc to find. */
+		bx_state_supervisor_done(box->spec->name);
+	}
 	if (tmp)
 		bx_warn("%s", tmp->msg);
 	bx_error_release(&tmp);
@@ -240,6 +264,7 @@ static void finish(struct bx_box *box, struct bx_state *st)
 int bx_lifecycle_wait(struct bx_box *box, struct bx_state *st, struct bx_relay *relay)
 {
 	int code = wait_exit(box, st, relay);
+	bx_test_stop(box->name, "exit", NULL);
 	bx_box_teardown(box);
 	finish(box, st);
 	return code;
@@ -267,10 +292,10 @@ static int create_state(struct bx_spec *spec, bx_err_t *err)
  * runs and *relay is ready to wait for it; on failure everything this
  * start made is torn down again (the state dir stays). */
 static int start_once(struct bx_box *box, struct bx_state *st, struct bx_image *img, struct bx_relay *relay,
-		      struct bx_logw *log, const sigset_t *mask, bx_err_t *err)
+		      struct bx_logw *log, const sigset_t *mask, int notify_fd, bx_err_t *err)
 {
 	struct bx_spec *spec = box->spec;
-	struct child_io io = {.in = -1, .out = -1, .err = -1};
+	struct child_io io = {.in = -1, .out = -1, .err = -1, .notify = notify_fd};
 	int sv[2] = {-1, -1}, outp[2] = {-1, -1}, errp[2] = {-1, -1};
 	cleanup_close int pidfd = -1, devnull = -1;
 	uint64_t t0 = bx_now_us(), t;
@@ -344,6 +369,12 @@ static int start_once(struct bx_box *box, struct bx_state *st, struct bx_image *
 	st->pid = pid;
 	st->pid_start = bx_proc_starttime(pid);
 	bx_tl_event(box->tl, "core", "clone", t, "pid %d, namespaces 0x%x", pid, box->clone_flags);
+	/* Recorded at once: a child that outlives a killed supervisor (its
+	 * parent-death signal is cleared while it changes credentials) is
+	 * then still found and killed by gc. */
+	if (save_state(st, err) < 0)
+		goto kill_child;
+	bx_test_stop(spec->name, "clone", NULL);
 
 	if (PHASE(box, parent_setup, err) < 0)
 		goto kill_child;
@@ -353,6 +384,7 @@ static int start_once(struct bx_box *box, struct bx_state *st, struct bx_image *
 	}
 	if (bx_msg_wait_exec(sv[0], &relay->pty, err) < 0)
 		goto kill_child;
+	bx_test_stop(spec->name, "started", NULL);
 
 	st->status = BX_RUNNING;
 	st->started_us = bx_realtime_us();
@@ -437,6 +469,7 @@ int bx_lifecycle_run(struct bx_spec *spec, int notify_fd, bx_err_t *err)
 		goto fail_early;
 	created = true;
 	bx_box_init(&box, spec);
+	bx_test_stop(spec->name, "create", NULL);
 
 	/* The resolved spec, replayable with --config. */
 	{
@@ -447,7 +480,12 @@ int bx_lifecycle_run(struct bx_spec *spec, int notify_fd, bx_err_t *err)
 			goto fail;
 		}
 		bx_spec_write_ini(spec, f);
+		if (fflush(f) != 0) {
+			bx_make_error(err, errno, "cannot write %s", path);
+			goto fail;
+		}
 	}
+	bx_test_stop(spec->name, "config", NULL);
 	if (bx_tl_open(&tl, spec->name, t0, err) < 0)
 		goto fail;
 	box.tl = &tl;
@@ -469,13 +507,14 @@ int bx_lifecycle_run(struct bx_spec *spec, int notify_fd, bx_err_t *err)
 	st.tty = spec->tty;
 	if (save_state(&st, err) < 0)
 		goto fail;
+	bx_test_stop(spec->name, "state", NULL);
 	{
 		cleanup_free char *logpath = bx_state_path(spec->name, "stdout.log");
 		if (bx_logw_open(&log, logpath, spec->sup.log_max_size, spec->sup.log_max_files, err) < 0)
 			goto fail;
 	}
 
-	if (start_once(&box, &st, &img, &relay, &log, &mask, err) < 0)
+	if (start_once(&box, &st, &img, &relay, &log, &mask, notify_fd, err) < 0)
 		goto fail;
 	{
 		/* With its name: a generated one may have been replaced
@@ -483,6 +522,7 @@ int bx_lifecycle_run(struct bx_spec *spec, int notify_fd, bx_err_t *err)
 		cleanup_free char *ok = xasprintf("ok %s\n", spec->name);
 		notify(&notify_fd, ok);
 	}
+	bx_test_stop(spec->name, "running", NULL);
 	if (spec->tty && !spec->detach) {
 		if (spec->interactive) {
 			relay.in = 0;
@@ -498,6 +538,7 @@ int bx_lifecycle_run(struct bx_spec *spec, int notify_fd, bx_err_t *err)
 		code = wait_exit(&box, &st, &relay);
 		ran += (int64_t)bx_now_us();
 		bx_health_stop(health);
+		bx_test_stop(box.name, "exit", NULL);
 		bx_box_teardown(&box);
 		{
 			cleanup_free char *hpath = bx_state_path(spec->name, "health.json");
@@ -534,7 +575,7 @@ int bx_lifecycle_run(struct bx_spec *spec, int notify_fd, bx_err_t *err)
 			bx_relay_init(&relay);
 			bx_err_t tmp = NULL;
 			uint64_t t = bx_now_us();
-			if (start_once(&box, &st, &img, &relay, &log, &mask, &tmp) == 0) {
+			if (start_once(&box, &st, &img, &relay, &log, &mask, notify_fd, &tmp) == 0) {
 				bx_error_release(&tmp);
 				break;
 			}

@@ -77,6 +77,10 @@ unsigned long long bx_proc_starttime(pid_t pid)
 	if (!p)
 		return 0;
 	p++;
+	/* A zombie has ended: only its parent has not reaped it yet (a
+	 * killed supervisor's parent may be a slow init). */
+	if (p[0] == ' ' && (p[1] == 'Z' || p[1] == 'X'))
+		return 0;
 	for (int field = 3; field < 22 && p; field++)
 		p = strchr(p + 1, ' ');
 	return p ? strtoull(p + 1, NULL, 10) : 0;

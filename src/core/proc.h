@@ -10,7 +10,8 @@ int64_t bx_realtime_us(void);  /* CLOCK_REALTIME */
 void bx_format_time(int64_t us, char *buf, size_t len); /* RFC 3339, UTC */
 void bx_format_ago(int64_t us, char *buf, size_t len);  /* "3 minutes" */
 
-/* starttime (field 22 of /proc/PID/stat), 0 when there is no such pid. */
+/* starttime (field 22 of /proc/PID/stat), 0 when there is no such pid
+ * or it is a zombie. */
 unsigned long long bx_proc_starttime(pid_t pid);
 bool bx_proc_alive(pid_t pid, unsigned long long start);
 

@@ -155,6 +155,57 @@ static int module_switch(const char *flag, size_t len, struct action *a)
 	return 0;
 }
 
+/* Must a single INI value be quoted as a whole?  iniparser ends a value
+ * at ';' or '#', strips quotes around it and blanks at either end, and
+ * joins a line ending in a backslash to the next (bx_spec_write_ini). */
+static bool ini_needs_quotes(const char *v)
+{
+	size_t len = strlen(v);
+	return strpbrk(v, ";#") || v[0] == '"' || v[0] == '\'' ||
+	       (len && (isspace((unsigned char)v[0]) || isspace((unsigned char)v[len - 1]) || v[len - 1] == '\\'));
+}
+
+/* A flag's value is kept in config.ini, one value a line, which gc and
+ * --config read back: refuse what that file could not hold (found by
+ * tests/fuzz/fuzz_cli.c), rather than write a spec that replays as
+ * something else. */
+static int ini_value_check(const char *v, bx_err_t *err)
+{
+	if (strchr(v, '\n'))
+		return bx_usage_error(err, "the value has a line break, which no setting but -e allows");
+	if (ini_needs_quotes(v) && strchr(v, '"') && strchr(v, '\''))
+		return bx_usage_error(err, "a value with both kinds of quotes must not start or end with a quote or "
+				      "blank, nor hold ';' or '#'");
+	return 0;
+}
+
+/* Every line of the spec as config.ini will hold it must be short
+ * enough to be read back (found by tests/fuzz/fuzz_cli.c: a long
+ * command made a config.ini that --config and gc could not load). */
+static int ini_lines_check(const struct bx_spec *s, bx_err_t *err)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&text, &size);
+	bx_spec_write_ini(s, f);
+	fclose(f);
+	int ret = 0;
+	for (char *line = text, *nl; *line; line = nl + 1) {
+		nl = strchrnul(line, '\n');
+		if (nl - line > BX_INI_LINE_MAX) {
+			int klen = (int)strcspn(line, " =");
+			ret = bx_usage_error(err, "the %.*s setting is too long to keep in config.ini (%d bytes as written, "
+					     "at most %d): put a long command in a script", klen, line, (int)(nl - line),
+					     BX_INI_LINE_MAX);
+			break;
+		}
+		if (!*nl)
+			break;
+	}
+	free(text);
+	return ret;
+}
+
 static int unknown_flag(const char *arg, bx_err_t *err)
 {
 	return bx_usage_error(err, "unknown flag '%s' (see 'boxlab run --help' for the flags)", arg);
@@ -240,10 +291,16 @@ int bx_spec_parse_args(struct bx_spec *s, int argc, char **argv, bx_err_t *err)
 					return -1;
 				continue;
 			}
+			/* The environment is a word list, whose writer escapes
+			 * anything (words.c). */
+			if (acts[k].value && strcmp(o->flag, "env") && ini_value_check(acts[k].value, err) < 0)
+				return bx_error_wrap(err, "--%s", o->flag);
 			if (o->set(s, acts[k].value, err) < 0)
 				return bx_error_wrap(err, "--%s", o->flag);
 		}
 	}
+	if (i < argc && ini_value_check(argv[i], err) < 0)
+		return bx_error_wrap(err, "the image name");
 	if (i < argc && find_key("container", "image")->set(s, argv[i++], err) < 0)
 		return -1;
 	if (i < argc) {
@@ -323,6 +380,10 @@ static int syntax_check(const char *path, bx_err_t *err)
 	while (fgets(line, sizeof line, f)) {
 		char *p = line, *end;
 		no++;
+		size_t len = strcspn(line, "\n");
+		if (len > BX_INI_LINE_MAX)
+			return bx_usage_error(err, "%s:%d: the line is longer than %d bytes, which the INI reader cannot "
+					      "take", path, no, BX_INI_LINE_MAX);
 		while (isspace((unsigned char)*p))
 			p++;
 		end = p + strlen(p);
@@ -430,6 +491,8 @@ int bx_spec_finalize(struct bx_spec *s, bx_err_t *err)
 	}
 	if (bx_supervise_conf_check(s, err) < 0)
 		return -1;
+	if (ini_lines_check(s, err) < 0)
+		return -1;
 	if (s->detach && s->interactive)
 		return bx_usage_error(err, "-d cannot be combined with -i: a detached container has no standard input "
 				      "(use -d alone, or -it in the foreground)");
@@ -464,10 +527,7 @@ void bx_spec_write_ini(const struct bx_spec *s, FILE *out)
 			 * quoted as a whole with a quote it does not hold.  So is
 			 * one that iniparser would strip (blanks at either end) or
 			 * join to the next line (a trailing backslash). */
-			size_t vlen = strlen(v);
-			bool wrap = strpbrk(v, ";#") || v[0] == '"' || v[0] == '\'' ||
-				    (vlen && (isspace((unsigned char)v[0]) || isspace((unsigned char)v[vlen - 1]) ||
-					      v[vlen - 1] == '\\'));
+			bool wrap = ini_needs_quotes(v);
 			if (wrap && !strchr(v, '"'))
 				fprintf(out, "%s = \"%s\"\n", o->key, v);
 			else if (wrap && !strchr(v, '\''))

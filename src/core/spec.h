@@ -17,6 +17,9 @@
 
 #define BX_MAX_MODULES 32
 #define BX_NAME_MAX 63
+/* The longest line iniparser reads (ASCIILINESZ 1024, with the newline
+ * and the NUL): longer ones make the whole file unreadable. */
+#define BX_INI_LINE_MAX 1022
 
 /* What the supervisor does besides waiting (core/supervise.h):
  * restart policy, health checks, log rotation. */

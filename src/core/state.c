@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -41,23 +42,94 @@ char *bx_state_path(const char *name, const char *file)
 	return xasprintf("%s/%s", bx_run_dir(), name);
 }
 
+static int name_taken(const char *name, bx_err_t *err)
+{
+	return bx_usage_error(err, "the name \"%s\" is already in use by a container "
+			      "(remove it with 'boxlab rm %s' or choose another --name)", name, name);
+}
+
+static int write_state_in(const char *dir, const struct bx_state *st, bx_err_t *err);
+
+/* The descriptor of the last bx_state_create, for a forked container
+ * init to close (bx_state_close_supervisor_lock). */
+static int supervisor_lock = -1;
+
+char *bx_state_new_dir(pid_t pid, const char *name)
+{
+	return xasprintf("%s/" BX_STATE_NEW_PREFIX "%d.%s", bx_run_dir(), (int)pid, name);
+}
+
+/* The state dir appears whole: made under a hidden name with its
+ * state.json (status created, supervisor: us) and supervisor lock, then
+ * renamed into place.  So every state dir names a supervisor from its
+ * first moment, and a crash before the rename leaves only a hidden
+ * .new.PID.NAME that gc removes once PID is gone. */
 int bx_state_create(const char *name, bx_err_t *err)
 {
 	cleanup_free char *dir = bx_state_path(name, NULL);
-	struct stat st;
+	cleanup_free char *tmp = bx_state_new_dir(getpid(), name);
+	cleanup_free char *link = NULL;
+	struct stat sb;
+	bx_err_t ignored = NULL;
 	if (bx_mkdir_p(bx_run_dir(), 0711, err) < 0)
 		return bx_error_hint(err, "boxlab keeps container state there: run as root, or set BOXLAB_RUN_DIR");
 	/* Container root is an unprivileged host uid: it must be able to
 	 * walk through the run dir to its root file system. */
-	if (stat(bx_run_dir(), &st) == 0 && (st.st_mode & 0111) != 0111 && chmod(bx_run_dir(), st.st_mode | 0111) < 0)
+	if (stat(bx_run_dir(), &sb) == 0 && (sb.st_mode & 0111) != 0111 && chmod(bx_run_dir(), sb.st_mode | 0111) < 0)
 		return bx_make_error(err, errno, "cannot make %s searchable for container users", bx_run_dir());
-	if (mkdir(dir, 0711) < 0) {
-		if (errno == EEXIST)
-			return bx_usage_error(err, "the name \"%s\" is already in use by a container "
-					      "(remove it with 'boxlab rm %s' or choose another --name)", name, name);
-		return bx_make_error(err, errno, "cannot create state dir %s", dir);
+	if (access(dir, F_OK) == 0)
+		return name_taken(name, err);
+	bx_rm_rf(tmp, &ignored); /* of a dead process that had our pid */
+	bx_error_release(&ignored);
+	if (mkdir(tmp, 0711) < 0)
+		return bx_make_error(err, errno, "cannot create state dir %s", tmp);
+
+	struct bx_state st = {.name = (char *)name, .status = BX_CREATED, .supervisor = getpid(),
+			      .supervisor_start = bx_proc_starttime(getpid()), .created_us = bx_realtime_us(),
+			      .exit_code = -1};
+	/* Locked for as long as we live: the kernel drops the lock when
+	 * the process ends, however it ends (a zombie holds none).  Never
+	 * closed: after bx_state_supervisor_done it only has no name. */
+	link = xasprintf("%s/" BX_STATE_SUPERVISOR, tmp);
+	int fd = open(link, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	supervisor_lock = fd;
+	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+		bx_make_error(err, errno, "cannot create %s", link);
+		bx_state_close_supervisor_lock();
+		goto fail;
+	}
+	dprintf(fd, "%d %llu\n", (int)st.supervisor, st.supervisor_start);
+	if (write_state_in(tmp, &st, err) < 0)
+		goto fail;
+	/* RENAME_NOREPLACE: two runs of one name, one wins.  Where the
+	 * file system lacks it, rename() still cannot replace a state dir,
+	 * which is never empty. */
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_NOREPLACE) < 0 &&
+	    (errno != EINVAL || rename(tmp, dir) < 0)) {
+		if (errno == EEXIST || errno == ENOTEMPTY)
+			name_taken(name, err);
+		else
+			bx_make_error(err, errno, "cannot create state dir %s", dir);
+		goto fail;
 	}
 	return 0;
+fail:
+	bx_rm_rf(tmp, &ignored);
+	bx_error_release(&ignored);
+	return -1;
+}
+
+void bx_state_close_supervisor_lock(void)
+{
+	if (supervisor_lock >= 0)
+		close(supervisor_lock);
+	supervisor_lock = -1;
+}
+
+void bx_state_supervisor_done(const char *name)
+{
+	cleanup_free char *link = bx_state_path(name, BX_STATE_SUPERVISOR);
+	unlink(link);
 }
 
 int bx_state_remove_lock(const char *name, bool *gone)
@@ -151,6 +223,12 @@ void *bx_state_to_json(const struct bx_state *st)
 
 int bx_state_write(const struct bx_state *st, bx_err_t *err)
 {
+	cleanup_free char *dir = bx_state_path(st->name, NULL);
+	return write_state_in(dir, st, err);
+}
+
+static int write_state_in(const char *dir, const struct bx_state *st, bx_err_t *err)
+{
 	json_t *o = bx_state_to_json(st);
 	/* Fields only boxlab itself reads back, in raw form. */
 	json_object_set_new(o, "pid", json_integer(st->pid));
@@ -165,7 +243,7 @@ int bx_state_write(const struct bx_state *st, bx_err_t *err)
 
 	cleanup_free char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(o);
-	cleanup_free char *path = bx_state_path(st->name, "state.json");
+	cleanup_free char *path = xasprintf("%s/state.json", dir);
 	if (bx_write_file_atomic(path, text, strlen(text), err) < 0)
 		return -1;
 	return 0;
@@ -264,31 +342,16 @@ void bx_state_free(struct bx_state *st)
 	memset(st, 0, sizeof *st);
 }
 
+/* Renamed out of the way first, so the name is free and the container
+ * gone from every listing at once; a crash in the middle leaves a hidden
+ * .rm.PID.NAME that gc finishes. */
 int bx_state_remove(const char *name, bx_err_t *err)
 {
 	cleanup_free char *dir = bx_state_path(name, NULL);
-	cleanup_free char *lock = bx_state_path(name, BX_RM_LOCK);
-	for (int attempt = 0;; attempt++) {
-		cleanup_dir DIR *d = opendir(dir);
-		struct dirent *e;
-		if (!d)
-			return errno == ENOENT ? 0 : bx_make_error(err, errno, "cannot open state dir %s", dir);
-		/* Everything but the removal lock, then the lock, then the
-		 * dir: a second remover that still finds the lock waits on it. */
-		while ((e = readdir(d))) {
-			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || !strcmp(e->d_name, BX_RM_LOCK))
-				continue;
-			cleanup_free char *p = bx_state_path(name, e->d_name);
-			if (bx_rm_rf(p, err) < 0)
-				return -1;
-		}
-		unlink(lock);
-		if (rmdir(dir) == 0 || errno == ENOENT)
-			return 0;
-		/* ENOTEMPTY: a late remover made the lock again meanwhile. */
-		if (errno != ENOTEMPTY || attempt >= 10)
-			return bx_make_error(err, errno, "cannot remove state dir %s", dir);
-	}
+	cleanup_free char *gone = xasprintf("%s/" BX_STATE_RM_PREFIX "%d.%s", bx_run_dir(), (int)getpid(), name);
+	if (rename(dir, gone) < 0)
+		return errno == ENOENT ? 0 : bx_rm_rf(dir, err);
+	return bx_rm_rf(gone, err);
 }
 
 static int cmp_str(const void *a, const void *b)

@@ -48,8 +48,25 @@ const char *bx_lib_dir(void); /* $BOXLAB_LIB_DIR or /var/lib/boxlab */
 char *bx_state_path(const char *name, const char *file);
 const char *bx_status_name(enum bx_status s);
 
-/* Create the state dir; fails if the name is taken. */
+/* In a state dir: a file the supervisor holds flock'ed for as long as it
+ * keeps watch, so gc's quick check needs neither state.json nor /proc
+ * (a free lock is a dead supervisor); removed once the end is recorded.
+ * It holds "PID STARTTIME" for people. */
+#define BX_STATE_SUPERVISOR "supervisor"
+/* A state dir being made: <run dir>/.new.PID.NAME, renamed into place. */
+#define BX_STATE_NEW_PREFIX ".new."
+/* One being removed: <run dir>/.rm.PID.NAME. */
+#define BX_STATE_RM_PREFIX ".rm."
+
+/* Create the state dir, holding state.json (created, supervisor: the
+ * calling process) and the supervisor lock; fails if the name is taken. */
 int bx_state_create(const char *name, bx_err_t *err);
+char *bx_state_new_dir(pid_t pid, const char *name);
+/* In a process forked from the supervisor that may outlive it (the
+ * container's init): let go of the supervisor lock. */
+void bx_state_close_supervisor_lock(void);
+/* The end is recorded in state.json: drop the supervisor lock's name. */
+void bx_state_supervisor_done(const char *name);
 int bx_state_lock(const char *name, bx_err_t *err); /* returns the locked fd */
 int bx_state_write(const struct bx_state *st, bx_err_t *err);
 int bx_state_read(const char *name, struct bx_state *st, bx_err_t *err);

@@ -763,6 +763,8 @@ int bx_checkpoint(const char *name, const struct bx_checkpoint_opts *o, struct b
 	cleanup_free char *freezer = NULL, *tmpdir = NULL, *store = bx_checkpoint_dir(NULL);
 	cleanup_free char *dir = bx_checkpoint_dir(name);
 	cleanup_free char *sdir = bx_state_path(name, NULL), *upper = bx_state_path(name, "upper");
+	/* Before the first goto: cleanup would free them uninitialized. */
+	cleanup_free char *imgdir = NULL, *log = NULL;
 	cleanup_close int imgfd = -1, workfd = -1, lock = -1;
 	int ret = -1, timeout = bx_ckpt_timeout(o->timeout_s);
 	char real[PATH_MAX];
@@ -819,7 +821,7 @@ int bx_checkpoint(const char *name, const struct bx_checkpoint_opts *o, struct b
 		free(steal_pointer(&tmpdir));
 		goto out;
 	}
-	cleanup_free char *imgdir = xasprintf("%s/images", tmpdir);
+	imgdir = xasprintf("%s/images", tmpdir);
 	/* Searchable: restored tasks open some images themselves, as
 	 * container root, through CRIU's descriptor of this dir (the
 	 * store above stays closed). */
@@ -864,7 +866,7 @@ int bx_checkpoint(const char *name, const struct bx_checkpoint_opts *o, struct b
 		.timeout_s = 10,
 		.external = ext,
 	};
-	cleanup_free char *log = xasprintf("%s/dump.log", sdir);
+	log = xasprintf("%s/dump.log", sdir);
 	uint64_t t = bx_now_us();
 	int r = bx_criu_call(ci.bin, BX_CRIU_DUMP, &co, timeout * 1000, on_dump_notify, &dc, &resp, err);
 	uint64_t took = bx_now_us() - t;

@@ -172,6 +172,8 @@ int bx_restore_supervise(struct bx_spec *spec, const char *dir, int notify_fd, b
 	cleanup_close int logr = -1;
 	cleanup_close int logfd = -1, devnull = -1, pidfd = -1, imgfd = -1, workfd = -1, exefd = -1;
 	cleanup_free char *upper_tar = xasprintf("%s/upper.tar", dir), *log = xasprintf("%s/restore.log", dir);
+	/* Before the first goto: cleanup would free them uninitialized. */
+	cleanup_free char *sdir = NULL, *imgdir = NULL;
 	bool created = false, prepared = false;
 	int code = -1;
 	uint64_t t0 = bx_now_us(), t;
@@ -264,7 +266,7 @@ int bx_restore_supervise(struct bx_spec *spec, const char *dir, int notify_fd, b
 		goto fail;
 	}
 	/* The container's edges, from what the checkpoint recorded. */
-	cleanup_free char *sdir = bx_state_path(spec->name, NULL);
+	sdir = bx_state_path(spec->name, NULL);
 	const char *newdir = realpath(sdir, real) ? real : sdir;
 	json_t *v;
 	size_t i;
@@ -294,7 +296,7 @@ int bx_restore_supervise(struct bx_spec *spec, const char *dir, int notify_fd, b
 		cgr[ncgr++].path = cgpaths[strv_len(cgpaths) - 1];
 	}
 
-	cleanup_free char *imgdir = xasprintf("%s/images", dir);
+	imgdir = xasprintf("%s/images", dir);
 	/* The restored tasks read some images as container root, through
 	 * CRIU's descriptor of this dir (see checkpoint.c). */
 	chmod(imgdir, 0711);

@@ -39,6 +39,7 @@
 #include "modules/network.h"
 #include "core/proc.h"
 #include "core/state.h"
+#include "core/testpoint.h"
 #include "core/timeline.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -539,6 +540,7 @@ static int prepare_bridge(struct bx_box *box, struct net_priv *p, const struct b
 		return -1;
 	}
 	bx_tl_event(box->tl, "network", "ports", t, "%zu host port%s bound", c->nports, c->nports == 1 ? "" : "s");
+	bx_test_stop(box->name, "network", "ports");
 
 	t = bx_now_us();
 	lock = bx_network_lock(p->net.name, true, err);
@@ -566,6 +568,7 @@ static int prepare_bridge(struct bx_box *box, struct net_priv *p, const struct b
 	}
 	if (bx_leases_save(lpath, &l, err) < 0)
 		goto out;
+	bx_test_stop(box->name, "network", "lease");
 	for (size_t i = 0; i < c->nports; i++) {
 		char *f = bx_port_format(&c->ports[i]);
 		strv_push(&p->st.ports, f);
@@ -591,6 +594,7 @@ static int prepare_bridge(struct bx_box *box, struct net_priv *p, const struct b
 		pid_t pid = bx_proxy_start(c->ports, c->nports, fds, p->st.ip, err);
 		if (pid < 0)
 			goto out;
+		bx_test_stop(box->name, "network", "proxy"); /* running, not yet recorded */
 		p->st.proxy_pid = pid;
 		p->st.proxy_start = bx_proc_starttime(pid);
 		if (net_state_write(box->dir, &p->st, err) < 0)

@@ -83,6 +83,7 @@ struct sc_state {
 	bool log_flag, loaded;
 	int sock[2];              /* agent end, container end */
 	pid_t agent;
+	pid_t supervisor;         /* the agent's parent */
 };
 
 static struct sc_conf *conf_of(struct bx_spec *s)
@@ -353,6 +354,8 @@ static void __attribute__((noreturn)) agent_main(struct bx_box *box, struct sc_s
 	/* Its own session: the terminal's ^C is for the container. */
 	setsid();
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != st->supervisor) /* it died before the prctl */
+		_exit(0);
 	sigfillset(&all);
 	sigdelset(&all, SIGKILL);
 	sigprocmask(SIG_BLOCK, &all, NULL);
@@ -471,6 +474,7 @@ static int prepare(struct bx_box *box, bx_err_t *err)
 		    p.source, p.nrules, st->prog.len, (unsigned long long)compiled);
 
 	fflush(NULL);
+	st->supervisor = getpid();
 	st->agent = fork();
 	if (st->agent < 0) {
 		bx_sc_profile_free(&p);

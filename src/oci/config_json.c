@@ -57,7 +57,10 @@ bool bx_oj_as_int(json_t *v, long long *out)
 	if (!json_is_real(v))
 		return false;
 	double d = json_real_value(v);
-	if (d != (double)(long long)d || d >= 9.2e18 || d <= -9.2e18)
+	/* The range first: casting a double beyond long long (1e85) is
+	 * undefined behaviour (found by tests/fuzz/fuzz_oci.c).  !(...)
+	 * also refuses NaN. */
+	if (!(d < 9.2e18 && d > -9.2e18) || d != (double)(long long)d)
 		return false;
 	*out = (long long)d;
 	return true;

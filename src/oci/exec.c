@@ -63,7 +63,8 @@ static void copy_process(const struct bx_oci_process *in, struct bx_oci_process 
 	out->env = strv_dup(in->env ? in->env : (char *[]){NULL});
 	out->cwd = xstrdup(in->cwd ? in->cwd : "/");
 	out->gids = xzalloc((in->ngids + 1) * sizeof *out->gids);
-	memcpy(out->gids, in->gids, in->ngids * sizeof *in->gids);
+	if (in->ngids) /* memcpy from NULL is undefined even for 0 bytes (UBSan, make test SAN=1) */
+		memcpy(out->gids, in->gids, in->ngids * sizeof *in->gids);
 	out->umask_set = in->umask_set ? xstrdup(in->umask_set) : NULL;
 	out->rlimits = xzalloc((in->nrlimits + 1) * sizeof *out->rlimits);
 	for (size_t i = 0; i < in->nrlimits; i++) {

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,8 +39,10 @@ int bx_mkdir_p(const char *path, mode_t mode, bx_err_t *err)
 	return 0;
 }
 
-static int rm_at(int parent, const char *name, bx_err_t *err)
+/* top: name is the path we were asked to remove, not something in it. */
+static int rm_at(int parent, const char *name, bool top, bx_err_t *err)
 {
+	struct statx sx;
 	if (unlinkat(parent, name, 0) == 0 || errno == ENOENT)
 		return 0;
 	if (errno != EISDIR && errno != EPERM)
@@ -47,6 +50,12 @@ static int rm_at(int parent, const char *name, bx_err_t *err)
 	cleanup_close int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return bx_make_error(err, errno, "cannot open %s", name);
+	/* The mount-root attribute, not st_dev: a bind mount of the same
+	 * file system has the same device. */
+	if (statx(fd, "", AT_EMPTY_PATH, 0, &sx) < 0)
+		return bx_make_error(err, errno, "cannot stat %s", name);
+	if (!top && (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+		return bx_make_error(err, EBUSY, "cannot remove %s: it is a mount point (unmount it first)", name);
 	DIR *d = fdopendir(fd);
 	if (!d)
 		return bx_make_error(err, errno, "cannot read %s", name);
@@ -55,7 +64,7 @@ static int rm_at(int parent, const char *name, bx_err_t *err)
 	int ret = 0;
 	while (ret == 0 && (e = readdir(d)))
 		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			ret = rm_at(dirfd(d), e->d_name, err);
+			ret = rm_at(dirfd(d), e->d_name, false, err);
 	closedir(d);
 	if (ret == 0 && unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
 		return bx_make_error(err, errno, "cannot remove directory %s", name);
@@ -65,8 +74,9 @@ static int rm_at(int parent, const char *name, bx_err_t *err)
 int bx_rm_rf(const char *path, bx_err_t *err)
 {
 	/* Never cross into a mount: a leftover mount under a state dir must
-	 * be unmounted first, not emptied. */
-	return rm_at(AT_FDCWD, path, err);
+	 * be unmounted first, not emptied (a volume's host directory may be
+	 * under it). */
+	return rm_at(AT_FDCWD, path, true, err);
 }
 
 int bx_write_file(const char *path, const char *data, size_t len, bx_err_t *err)

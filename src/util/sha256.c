@@ -6,6 +6,7 @@
 #include <string.h>
 
 #if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
 #include <immintrin.h>
 #define BX_SHA_NI 1
 #endif
@@ -96,13 +97,22 @@ __attribute__((target("sha,sse4.1,ssse3"))) static void blocks_ni(uint32_t h[8],
 
 static int accel = -1; /* -1: not probed yet */
 
+#ifdef BX_SHA_NI
+/* CPUID itself: clang does not know "sha" for __builtin_cpu_supports. */
+static bool cpu_has_sha_ni(void)
+{
+	unsigned a, b, c, d;
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_SSE4_1) || !(c & bit_SSSE3))
+		return false;
+	return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29)); /* CPUID.7.0:EBX.SHA */
+}
+#endif
+
 bool bx_sha256_accelerated(void)
 {
 	if (accel < 0) {
 #ifdef BX_SHA_NI
-		__builtin_cpu_init();
-		accel = __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1") &&
-			__builtin_cpu_supports("ssse3");
+		accel = cpu_has_sha_ni();
 #else
 		accel = 0;
 #endif
@@ -114,9 +124,7 @@ bool bx_sha256_set_accelerated(bool on)
 {
 	bool was = bx_sha256_accelerated();
 #ifdef BX_SHA_NI
-	__builtin_cpu_init();
-	accel = on && __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1") &&
-		__builtin_cpu_supports("ssse3");
+	accel = on && cpu_has_sha_ni();
 #else
 	(void)on;
 #endif

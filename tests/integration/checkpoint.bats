@@ -8,12 +8,27 @@ load helpers
 
 COUNTER='i=0; while :; do echo $i; i=$((i + 1)); sleep 0.1; done'
 
+# bats 1.8 takes a skip in setup_file for a failure: setup_file says
+# why in CKPT_SKIP and every test's setup skips with it.
+eval "helpers_$(declare -f setup)"
+setup() {
+	[ -z "${CKPT_SKIP:-}" ] || skip "$CKPT_SKIP"
+	helpers_setup
+}
+
 setup_file() {
-	[ "$(id -u)" -eq 0 ] || skip "needs root"
+	[ "$(id -u)" -eq 0 ] || { export CKPT_SKIP="needs root"; return 0; }
+	# make test SAN=1 links dynamically: the container's init maps host
+	# libraries, which CRIU refuses to restore (boxlab says so).
+	if ldd "$BOXLAB" >/dev/null 2>&1; then
+		export CKPT_SKIP="checkpoint needs the static build (this boxlab is dynamically linked, e.g. SAN=1)"
+		return 0
+	fi
 	local check
 	check=$("$BOXLAB" check --json 2>/dev/null || true)
 	if [ "$(jq -r '.criu.works' <<<"$check")" != true ]; then
-		skip "no working CRIU: $(jq -r '.criu.verdict' <<<"$check") (make deps builds one)"
+		export CKPT_SKIP="no working CRIU: $(jq -r '.criu.verdict' <<<"$check") (make deps builds one)"
+		return 0
 	fi
 	CKPT_LIB=$(mktemp -d /run/boxlab-ckpt.XXXXXX)
 	chmod 755 "$CKPT_LIB"
@@ -21,8 +36,7 @@ setup_file() {
 }
 
 teardown_file() {
-	[ -n "${CKPT_LIB:-}" ] && rm -rf "$CKPT_LIB"
-	return 0
+	if [ -n "${CKPT_LIB:-}" ]; then rm -rf "$CKPT_LIB"; fi
 }
 
 # What it wrote (stdout.log is records with times: core/logfile.h).

@@ -75,6 +75,16 @@ assert_removed() {
 	[ ! -e "$BOXLAB_RUN_DIR/$1" ] || { echo "state dir of $1 left behind" >&2; return 1; }
 }
 
+# A TCP/UDP port nothing on the host listens on, for -p.
+free_port() {
+	local p
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		p=$((20000 + RANDOM % 20000))
+		ss -Htuln "sport = :$p" | grep -q . || { echo "$p"; return 0; }
+	done
+	return 1
+}
+
 wait_for() { # wait_for SECONDS COMMAND...
 	local deadline=$((SECONDS + $1))
 	shift

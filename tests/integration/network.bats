@@ -53,15 +53,6 @@ lacks_word() { # lacks_word WORD TEXT
 	! grep -qw -- "$1" <<<"$2"
 }
 
-free_port() {
-	local p
-	for _ in 1 2 3 4 5 6 7 8 9 10; do
-		p=$((20000 + RANDOM % 20000))
-		ss -Htuln "sport = :$p" | grep -q . || { echo "$p"; return 0; }
-	done
-	return 1
-}
-
 @test "two containers ping and talk TCP by address and by name; /etc/hosts follows peers" {
 	s=nw$RANDOM c=nw$RANDOM
 	bx run -d --name "$s" busybox httpd -f -p 80 -h /etc

@@ -319,6 +319,13 @@ static void test_agrees_with_libseccomp(void **state)
 	struct bx_sc_profile p;
 	struct bx_sc_prog ours, theirs;
 	bx_err_t err = NULL;
+	/* libseccomp asks the kernel which actions exist (seccomp(2)); where
+	 * it cannot (valgrind does not emulate the call: make valgrind) it
+	 * refuses KILL_PROCESS and LOG, and there is nothing to compare. */
+	if (seccomp_api_get() < 3) {
+		print_message("# skip: libseccomp sees API level %u (no seccomp(2) here)\n", seccomp_api_get());
+		skip();
+	}
 	assert_int_equal(bx_sc_profile_parse(json, "t", &env, &p, &err), 0);
 	assert_int_equal(bx_sc_compile(&p, &ours, &err), 0);
 

@@ -496,6 +496,38 @@ static void test_missing_config(void **state)
 	bx_spec_free(&s);
 }
 
+/* What config.ini cannot hold is refused up front (found by
+ * tests/fuzz/fuzz_cli.c: such a spec was written, then could not be read
+ * back by --config or by gc after a crash). */
+static void test_ini_unsafe_values(void **state)
+{
+	struct bx_spec s;
+	bx_err_t err = NULL;
+	(void)state;
+	FAILS(ARGS("--hostname", "a\nb", "busybox"), "--hostname: the value has a line break");
+	FAILS(ARGS("bus\nybox"), "the image name: the value has a line break");
+	FAILS(ARGS("--workdir", "'/x\"", "busybox"), "--workdir: a value with both kinds of quotes");
+	/* -e is a word list: its writer escapes a line break. */
+	char *env_args[] = {"-e", "A=x\ny", "busybox"};
+	bx_spec_init(&s);
+	assert_int_equal(bx_spec_parse_args(&s, 3, env_args, &err), 0);
+	assert_int_equal(bx_spec_finalize(&s, &err), 0);
+	bx_spec_free(&s);
+	/* A command longer than iniparser's line. */
+	char *big = xmalloc(1200);
+	memset(big, 'x', 1199);
+	big[1199] = '\0';
+	char *big_args[] = {"busybox", "echo", big};
+	bx_spec_init(&s);
+	assert_int_equal(bx_spec_parse_args(&s, 3, big_args, &err), 0);
+	assert_int_equal(bx_spec_finalize(&s, &err), -1);
+	assert_contains(err->msg, "the command setting is too long to keep in config.ini");
+	assert_contains(err->msg, "at most 1022");
+	bx_error_release(&err);
+	bx_spec_free(&s);
+	free(big);
+}
+
 static void test_finalize(void **state)
 {
 	struct bx_spec s;
@@ -595,6 +627,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_flags),
 		cmocka_unit_test(test_missing_values),
 		cmocka_unit_test(test_bad_name),
+		cmocka_unit_test(test_ini_unsafe_values),
 		cmocka_unit_test(test_bad_env),
 		cmocka_unit_test(test_bad_hostname),
 		cmocka_unit_test(test_bad_workdir_user),

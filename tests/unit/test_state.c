@@ -56,6 +56,11 @@ static int teardown(void **state)
 	return err ? -1 : 0;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 static void create_ok(const char *name)
 {
 	bx_err_t err = NULL;
@@ -197,8 +202,11 @@ static void test_round_trip(void **state)
 		if (e->d_name[0] != '.')
 			strv_push(&entries, e->d_name);
 	closedir(d);
-	assert_int_equal(strv_len(entries), 1);
+	/* state.json and the supervisor link of bx_state_create. */
+	assert_int_equal(strv_len(entries), 2);
+	qsort(entries, 2, sizeof *entries, cmp_str);
 	assert_string_equal(entries[0], "state.json");
+	assert_string_equal(entries[1], BX_STATE_SUPERVISOR);
 	strv_free(entries);
 	free(dir);
 	assert_int_equal(bx_state_remove("ut-rt", &err), 0);
@@ -255,7 +263,13 @@ static void test_read_corrupt(void **state)
 	create_ok("ut-corrupt");
 	char *path = bx_state_path("ut-corrupt", "state.json");
 
-	/* The dir without state.json: a run that died while starting. */
+	/* Made whole: state.json is there from the start. */
+	assert_int_equal(bx_state_read("ut-corrupt", &st, &err), 0);
+	assert_int_equal(st.status, BX_CREATED);
+	assert_int_equal(st.supervisor, getpid());
+	bx_state_free(&st);
+	/* A dir without state.json (an older boxlab that died starting). */
+	assert_int_equal(unlink(path), 0);
 	assert_int_equal(bx_state_read("ut-corrupt", &st, &err), -1);
 	assert_contains(err->msg, "corrupt state of ut-corrupt");
 	assert_contains(err->msg, "boxlab gc");
