@@ -123,64 +123,20 @@ out:
 	return ret;
 }
 
+static int supervise(struct bx_spec *spec, const void *dir, int notify_fd, bx_err_t *err)
+{
+	return bx_restore_supervise(spec, dir, notify_fd, err);
+}
+
 /* The supervisor runs detached, like run -d's; we wait for its word. */
 static int restore_detached(struct bx_spec *spec, const char *dir)
 {
-	int p[2];
-	bx_err_t err = NULL;
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		bx_make_error(&err, errno, "cannot create a pipe");
-		return bx_error_report(&err, BX_EXIT_RUNTIME);
-	}
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0) {
-		bx_make_error(&err, errno, "cannot fork the supervisor");
-		return bx_error_report(&err, BX_EXIT_RUNTIME);
-	}
-	if (pid == 0) {
-		close(p[0]);
-		setsid();
-		int null = open("/dev/null", O_RDWR);
-		for (int fd = 0; fd < 3; fd++)
-			dup2(null, fd);
-		if (null > 2)
-			close(null);
-		if (p[1] != 3) {
-			dup3(p[1], 3, O_CLOEXEC);
-			close(p[1]);
-		}
-		syscall(SYS_close_range, 4, ~0U, 0);
-		int code = bx_restore_supervise(spec, dir, 3, &err);
-		bx_error_release(&err);
-		_exit(code < 0 ? BX_EXIT_RUNTIME : 0);
-	}
-	close(p[1]);
-	char buf[2048];
-	size_t n = 0;
-	ssize_t r;
-	while (n < sizeof buf - 1 && (r = read(p[0], buf + n, sizeof buf - 1 - n)) != 0) {
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			break;
-		n += (size_t)r;
-	}
-	close(p[0]);
-	buf[n] = '\0';
-	if (!strncmp(buf, "ok ", 3)) {
+	char *pid;
+	int code = bx_cli_supervise_detached(spec, "the restore", supervise, dir, &pid);
+	if (code == 0)
 		printf("%s\n", spec->name);
-		return 0;
-	}
-	char *msg;
-	long code = strtol(buf, &msg, 10);
-	if (msg == buf || *msg != ' ') {
-		fprintf(stderr, "boxlab: the supervisor of %s died during the restore\n", spec->name);
-		return BX_EXIT_RUNTIME;
-	}
-	msg[strcspn(msg, "\n")] = '\0';
-	fprintf(stderr, "boxlab: %s\n", msg + 1);
-	return (int)code;
+	free(pid);
+	return code;
 }
 
 static int restore_exec(int argc, char **argv)

@@ -43,6 +43,12 @@ int bx_cli_cleanup(const char *name, bx_err_t *err);
  * BOXLAB_AUTO_GC=0 turns it off). */
 void bx_gc_auto(const char *cmd);
 
+/* run -d and restore: a detached supervisor running fn; see common.c. */
+struct bx_spec;
+int bx_cli_supervise_detached(struct bx_spec *spec, const char *during,
+			      int (*fn)(struct bx_spec *spec, const void *arg, int notify_fd, bx_err_t *err),
+			      const void *arg, char **word);
+
 /* pause.c: thaw a container state.json calls paused (stop, rm -f and
  * gc first do this: a frozen process does not die until thawed). */
 int bx_cli_unpause(const char *name, bx_err_t *err);

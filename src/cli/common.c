@@ -6,6 +6,9 @@
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <jansson.h>
 #include <signal.h>
@@ -146,4 +149,75 @@ int bx_cli_cleanup(const char *name, bx_err_t *err)
 	free(box.dir);
 	bx_spec_free(&spec);
 	return bx_state_remove(name, err);
+}
+
+/* Detached containers (run -d, restore): fork a supervisor in its own
+ * session, with no terminal and none of the caller's descriptors (a
+ * test harness waits for them to close), that runs fn(spec, arg, 3);
+ * fd 3 is how it tells us "ok WORD" or "<exit code> <message>".  On ok,
+ * *word is WORD (the name run used, restore's pid); else the message
+ * is printed and its exit code returned. */
+int bx_cli_supervise_detached(struct bx_spec *spec, const char *during,
+			      int (*fn)(struct bx_spec *spec, const void *arg, int notify_fd, bx_err_t *err),
+			      const void *arg, char **word)
+{
+	int p[2];
+	bx_err_t err = NULL;
+	*word = NULL;
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		bx_make_error(&err, errno, "cannot create a pipe");
+		return bx_error_report(&err, BX_EXIT_RUNTIME);
+	}
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		bx_make_error(&err, errno, "cannot fork the supervisor");
+		close(p[0]);
+		close(p[1]);
+		return bx_error_report(&err, BX_EXIT_RUNTIME);
+	}
+	if (pid == 0) {
+		close(p[0]);
+		setsid();
+		int null = open("/dev/null", O_RDWR);
+		for (int fd = 0; fd < 3; fd++)
+			dup2(null, fd);
+		if (null > 2)
+			close(null);
+		if (p[1] != 3) {
+			dup3(p[1], 3, O_CLOEXEC);
+			close(p[1]);
+		}
+		syscall(SYS_close_range, 4, ~0U, 0);
+		int code = fn(spec, arg, 3, &err);
+		bx_error_release(&err);
+		_exit(code < 0 ? BX_EXIT_RUNTIME : 0);
+	}
+	close(p[1]);
+	char buf[2048];
+	size_t n = 0;
+	ssize_t r;
+	while (n < sizeof buf - 1 && (r = read(p[0], buf + n, sizeof buf - 1 - n)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			break;
+		n += (size_t)r;
+	}
+	close(p[0]);
+	buf[n] = '\0';
+	if (!strncmp(buf, "ok ", 3)) {
+		buf[3 + strcspn(buf + 3, "\n")] = '\0';
+		*word = xstrdup(buf + 3);
+		return 0;
+	}
+	char *msg;
+	long code = strtol(buf, &msg, 10);
+	if (msg == buf || *msg != ' ') {
+		fprintf(stderr, "boxlab: the supervisor of %s died during %s\n", spec->name, during);
+		return BX_EXIT_RUNTIME;
+	}
+	msg[strcspn(msg, "\n")] = '\0';
+	fprintf(stderr, "boxlab: %s\n", msg + 1);
+	return (int)code;
 }

@@ -376,16 +376,9 @@ static int v1_sample(const struct bx_cg *cg, enum bx_cg_res res, struct bx_stats
 			out->throttled_us = ns / 1000;
 		break;
 	}
-	case BX_CG_PIDS: {
-		cleanup_free char *cur = bx_cg_path(cg, BX_CGK_PIDS_CURRENT);
-		cleanup_free char *max = bx_cg_path(cg, BX_CGK_PIDS_MAX);
-		cleanup_free char *ev = bx_cg_path(cg, BX_CGK_PIDS_EVENTS);
-		r = bx_cg_read_u64(cur, &out->pids);
-		if (bx_cg_read_u64(max, &v) == 0)
-			out->pids_limit = v == UINT64_MAX ? 0 : v;
-		bx_cg_read_key(ev, "max", &out->pids_refused);
+	case BX_CG_PIDS:
+		r = bx_cg_sample_pids(cg, out);
 		break;
-	}
 	case BX_CG_IO: {
 		cleanup_free char *stat = bx_cg_path(cg, BX_CGK_IO_STAT);
 		r = blkio_bytes(stat, &out->blk_read, &out->blk_write);

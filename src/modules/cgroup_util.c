@@ -242,6 +242,20 @@ int bx_cg_read(const char *path, char *buf, size_t len)
 	return r;
 }
 
+/* The pids files have the same names and meaning in v1 and v2. */
+int bx_cg_sample_pids(const struct bx_cg *cg, struct bx_stats *out)
+{
+	cleanup_free char *cur = bx_cg_path(cg, BX_CGK_PIDS_CURRENT);
+	cleanup_free char *max = bx_cg_path(cg, BX_CGK_PIDS_MAX);
+	cleanup_free char *ev = bx_cg_path(cg, BX_CGK_PIDS_EVENTS);
+	uint64_t v;
+	int r = bx_cg_read_u64(cur, &out->pids);
+	if (bx_cg_read_u64(max, &v) == 0)
+		out->pids_limit = v == UINT64_MAX ? 0 : v;
+	bx_cg_read_key(ev, "max", &out->pids_refused);
+	return r;
+}
+
 int bx_cg_read_u64(const char *path, uint64_t *out)
 {
 	char buf[64], *end;
