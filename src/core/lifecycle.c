@@ -197,25 +197,6 @@ static void __attribute__((noreturn)) child_main(struct bx_box *box, struct chil
 	bx_init_loop(child);
 }
 
-static int save_state(struct bx_state *st, bx_err_t *err)
-{
-	cleanup_close int lock = bx_state_lock(st->name, err);
-	if (lock < 0)
-		return -1;
-	return bx_state_write(st, err);
-}
-
-static void notify(int *fd, const char *msg)
-{
-	if (*fd < 0)
-		return;
-	if (write(*fd, msg, strlen(msg)) < 0) {
-		/* the caller is gone; nothing to tell */
-	}
-	close(*fd);
-	*fd = -1;
-}
-
 static char **module_names(const struct bx_spec *s)
 {
 	char **v = xzalloc(sizeof *v);
@@ -251,7 +232,7 @@ static void finish(struct bx_box *box, struct bx_state *st)
 	bx_err_t tmp = NULL;
 	if (box->spec->rm) {
 		bx_state_remove(box->spec->name, &tmp);
-	} else if (save_state(st, &tmp) == 0) {
+	} else if (bx_state_save(st, &tmp) == 0) {
 		bx_test_stop(box->name, "exited", NULL);
 		/* Recorded: nothing is left for gc to find. */
 		bx_state_supervisor_done(box->spec->name);
@@ -372,7 +353,7 @@ static int start_once(struct bx_box *box, struct bx_state *st, struct bx_image *
 	/* Recorded at once: a child that outlives a killed supervisor (its
 	 * parent-death signal is cleared while it changes credentials) is
 	 * then still found and killed by gc. */
-	if (save_state(st, err) < 0)
+	if (bx_state_save(st, err) < 0)
 		goto kill_child;
 	bx_test_stop(spec->name, "clone", NULL);
 
@@ -391,7 +372,7 @@ static int start_once(struct bx_box *box, struct bx_state *st, struct bx_image *
 	st->finished_us = 0;
 	st->exit_code = -1;
 	st->exit_signal = 0;
-	if (save_state(st, err) < 0)
+	if (bx_state_save(st, err) < 0)
 		goto kill_child;
 	bx_tl_event(box->tl, "core", "running", t0, "setup done, command running");
 
@@ -505,7 +486,7 @@ int bx_lifecycle_run(struct bx_spec *spec, int notify_fd, bx_err_t *err)
 	st.detached = spec->detach;
 	st.rm = spec->rm;
 	st.tty = spec->tty;
-	if (save_state(&st, err) < 0)
+	if (bx_state_save(&st, err) < 0)
 		goto fail;
 	bx_test_stop(spec->name, "state", NULL);
 	{
@@ -520,7 +501,7 @@ int bx_lifecycle_run(struct bx_spec *spec, int notify_fd, bx_err_t *err)
 		/* With its name: a generated one may have been replaced
 		 * (create_state) after the caller forked us. */
 		cleanup_free char *ok = xasprintf("ok %s\n", spec->name);
-		notify(&notify_fd, ok);
+		bx_notify_once(&notify_fd, ok);
 	}
 	bx_test_stop(spec->name, "running", NULL);
 	if (spec->tty && !spec->detach) {
@@ -556,7 +537,7 @@ int bx_lifecycle_run(struct bx_spec *spec, int notify_fd, bx_err_t *err)
 		st.status = BX_RESTARTING;
 		{
 			bx_err_t tmp = NULL;
-			save_state(&st, &tmp);
+			bx_state_save(&st, &tmp);
 			bx_error_release(&tmp);
 		}
 		bx_tl_event(&tl, "core", "restart", 0, "restart %u in %lld ms (exit code %d, ran %lld ms)",
@@ -612,7 +593,7 @@ fail_early:
 	if (notify_fd >= 0) {
 		cleanup_free char *m = xasprintf("%d %s\n", (*err)->exit_code ? (*err)->exit_code : BX_EXIT_RUNTIME,
 						 (*err)->msg);
-		notify(&notify_fd, m);
+		bx_notify_once(&notify_fd, m);
 	}
 	code = -1;
 out:

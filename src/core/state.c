@@ -396,3 +396,22 @@ int bx_state_load_spec(const char *name, struct bx_spec *spec, bx_err_t *err)
 		spec->name = xstrdup(name);
 	return 0;
 }
+
+int bx_state_save(struct bx_state *st, bx_err_t *err)
+{
+	cleanup_close int lock = bx_state_lock(st->name, err);
+	if (lock < 0)
+		return -1;
+	return bx_state_write(st, err);
+}
+
+void bx_notify_once(int *fd, const char *msg)
+{
+	if (*fd < 0)
+		return;
+	if (write(*fd, msg, strlen(msg)) < 0) {
+		/* the caller is gone; nothing to tell */
+	}
+	close(*fd);
+	*fd = -1;
+}

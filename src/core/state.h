@@ -90,4 +90,10 @@ void *bx_state_to_json(const struct bx_state *st);
 /* Load a container's spec back from its config.ini. */
 int bx_state_load_spec(const char *name, struct bx_spec *spec, bx_err_t *err);
 
+/* state.json written under the state dir's lock. */
+int bx_state_save(struct bx_state *st, bx_err_t *err);
+/* A supervisor's one word to whoever forked it (run -d, restore: "ok
+ * WORD" or "<exit code> <message>"), then the pipe closed; no-op at -1. */
+void bx_notify_once(int *fd, const char *msg);
+
 #endif

@@ -96,25 +96,6 @@ static int on_restore_notify(void *data, const char *script, pid_t pid, int fd, 
 	return 0;
 }
 
-static int save_state(struct bx_state *st, bx_err_t *err)
-{
-	cleanup_close int lock = bx_state_lock(st->name, err);
-	if (lock < 0)
-		return -1;
-	return bx_state_write(st, err);
-}
-
-static void notify(int *fd, const char *msg)
-{
-	if (*fd < 0)
-		return;
-	if (write(*fd, msg, strlen(msg)) < 0) {
-		/* the caller is gone; nothing to tell */
-	}
-	close(*fd);
-	*fd = -1;
-}
-
 /* A host path recorded at checkpoint time, for the container made now:
  * what was in the old state dir is in the new one. */
 static char *rebase(const char *src, const char *old_dir, const char *new_dir)
@@ -229,7 +210,7 @@ int bx_restore_supervise(struct bx_spec *spec, const char *dir, int notify_fd, b
 	st.exit_code = -1;
 	st.detached = true;
 	st.rm = spec->rm;
-	if (save_state(&st, err) < 0)
+	if (bx_state_save(&st, err) < 0)
 		goto fail;
 
 	bx_relay_block_signals(&oldmask);
@@ -356,7 +337,7 @@ int bx_restore_supervise(struct bx_spec *spec, const char *dir, int notify_fd, b
 	st.pid_start = bx_proc_starttime(resp.pid);
 	st.status = BX_RUNNING;
 	st.started_us = bx_realtime_us();
-	if (save_state(&st, err) < 0)
+	if (bx_state_save(&st, err) < 0)
 		goto kill;
 	bx_tl_event(&tl, "checkpoint", "restore", t, "%.1f MiB image from %s, CRIU %s, init pid %d",
 		    (double)bx_ckpt_du(dir) / 1048576, dir, ci.name, resp.pid);
@@ -364,7 +345,7 @@ int bx_restore_supervise(struct bx_spec *spec, const char *dir, int notify_fd, b
 	{
 		char msg[32];
 		snprintf(msg, sizeof msg, "ok %d\n", resp.pid);
-		notify(&notify_fd, msg);
+		bx_notify_once(&notify_fd, msg);
 	}
 	/* CRIU holds its own copies now: the pipe must end when the
 	 * container's writers are gone, not with us. */
@@ -399,7 +380,7 @@ fail:
 	if (notify_fd >= 0) {
 		cleanup_free char *m = xasprintf("%d %s\n", (*err)->exit_code ? (*err)->exit_code : BX_EXIT_RUNTIME,
 						 (*err)->msg);
-		notify(&notify_fd, m);
+		bx_notify_once(&notify_fd, m);
 	}
 out:
 	bx_logw_close(&logw);
