@@ -6,7 +6,9 @@
  * The host runs a COPY of boxlab for this (never the real binary), and
  * execs the trigger script "#!/proc/self/exe", which makes the runtime
  * re-execute itself inside the container, as the original exploit did
- * with /bin/sh.  ARG: the copy's name (its processes' comm). */
+ * with /bin/sh; a lease on the trigger and a SIGSTOP hold the runtime
+ * there (wait_lease), so the attack never races it.  ARG: the copy's name
+ * (its processes' comm). */
 #include "attack.h"
 
 #include <dirent.h>
