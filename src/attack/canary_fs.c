@@ -360,15 +360,21 @@ static void exe_ready(struct bx_atk_run *r, const char *line)
 }
 
 /* An admin's `boxlab exec` into the container, with the copy: what the
- * attack waits for.  Tried a few times; the attack races for it. */
+ * attack waits for.  The runtime is inside only for a moment each time,
+ * which a loaded machine may not schedule the attack in: exec again,
+ * one at a time (a copy still running would keep the binary busy), until
+ * the attack holds it or EXE_TRIES (attacks/exe-overwrite.c waits for as
+ * many). */
+#define EXE_TRIES 12
 static void exe_tick(struct bx_atk_run *r, uint64_t now)
 {
-	for (int i = 0; i < r->nhelpers; i++)
-		if (r->helpers[i] > 0 && waitpid(r->helpers[i], NULL, WNOHANG) == r->helpers[i])
-			r->helpers[i] = 0;
-	if (!r->next_us || now < r->next_us || r->got || r->nhelpers >= 8)
+	pid_t *h = &r->helpers[0];
+	if (*h > 0 && waitpid(*h, NULL, WNOHANG) == *h) {
+		*h = 0;
+		r->next_us = now + 250000;
+	}
+	if (*h > 0 || !r->next_us || now < r->next_us || r->got || r->tries >= EXE_TRIES)
 		return;
-	r->next_us = now + 300000;
 	pid_t pid = fork();
 	if (pid == 0) {
 		int null = open("/dev/null", O_RDWR);
@@ -378,8 +384,11 @@ static void exe_tick(struct bx_atk_run *r, uint64_t now)
 		execl(r->path, r->path, "exec", r->name, r->seen_what, (char *)NULL);
 		_exit(127);
 	}
-	if (pid > 0)
-		r->helpers[r->nhelpers++] = pid;
+	if (pid > 0) {
+		*h = pid;
+		r->nhelpers = 1;
+		r->tries++;
+	}
 }
 
 static void exe_judge(struct bx_atk_run *r)
@@ -389,10 +398,10 @@ static void exe_judge(struct bx_atk_run *r)
 	cleanup_free char *mark = xasprintf("BXA-EXE-%s", r->nonce);
 	if (bin && len > 64 && memmem(bin + len - 64, 64, mark, strlen(mark)))
 		bx_atk_verdict(r, BX_ESCAPED, "the runtime binary (the copy %s) was modified from inside: it ends with "
-			       "the container's marker", r->path);
+			       "the container's marker (after %d `boxlab exec` of %d)", r->path, r->tries, EXE_TRIES);
 	else if (bin)
-		bx_atk_verdict(r, BX_BLOCKED, "the runtime binary (the copy %s) is unchanged%s", r->path,
-			       r->nhelpers ? "" : " (the host never had to exec into the container)");
+		bx_atk_verdict(r, BX_BLOCKED, "the runtime binary (the copy %s) is unchanged (after %d `boxlab exec` of %d)",
+			       r->path, r->tries, EXE_TRIES);
 	else
 		bx_atk_verdict(r, BX_BLOCKED, "the runtime copy %s is unreadable", r->path);
 }

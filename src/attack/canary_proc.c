@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <linux/bpf.h>
 #include <linux/magic.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,13 +98,35 @@ static int canary_cleanup(struct bx_atk_run *r, bx_err_t *err)
 	return bx_atk_canary_process_stop(r, err);
 }
 
+/* Whether SIGKILL is pending for pid: sent, but the process has not run
+ * yet to die of it (a loaded machine may take a while to schedule it). */
+static bool kill_pending(pid_t pid)
+{
+	bool pending = false;
+	const char *fields[] = {"ShdPnd", "SigPnd"};
+	for (size_t i = 0; i < 2 && !pending; i++) {
+		cleanup_free char *v = bx_atk_status_field(pid, fields[i]);
+		pending = v && (strtoull(v, NULL, 16) & (1ULL << (SIGKILL - 1)));
+	}
+	return pending;
+}
+
 static void kill_judge(struct bx_atk_run *r)
 {
 	siginfo_t si = {0};
+	/* Dying is as good as dead: wait (bounded) for it, so the evidence
+	 * says how it died, never "alive" for a canary already killed. */
+	if (waitid(P_PIDFD, r->canary_fd, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && !si.si_pid &&
+	    kill_pending(r->canary)) {
+		struct pollfd p = {.fd = r->canary_fd, .events = POLLIN};
+		poll(&p, 1, 5000);
+	}
 	if (waitid(P_PIDFD, r->canary_fd, &si, WEXITED | WNOHANG) == 0 && si.si_pid) {
 		bx_atk_verdict(r, BX_ESCAPED, "the host's canary process %d died of %s", (int)r->canary,
 			       si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED ? strsignal(si.si_status) : "an exit");
 		r->canary = 0; /* reaped */
+	} else if (kill_pending(r->canary)) {
+		bx_atk_verdict(r, BX_ESCAPED, "the host's canary process %d got SIGKILL and is dying", (int)r->canary);
 	} else {
 		bx_atk_verdict(r, BX_BLOCKED, "the host's canary process %d is alive", (int)r->canary);
 	}
