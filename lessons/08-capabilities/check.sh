@@ -56,7 +56,7 @@ nobind() {
 	[ "$(status_of "$LAB-nobind")" = exited ] || { echo "$LAB-nobind is $(status_of "$LAB-nobind"), it should have failed at once: $how"; return 1; }
 	! field "$LAB-nobind" '.spec["security.capabilities"]' | grep -q NET_BIND_SERVICE ||
 		{ echo "$LAB-nobind has CAP_NET_BIND_SERVICE: 'sudo boxlab rm $LAB-nobind', then $how"; return 1; }
-	bx logs "$LAB-nobind" 2>/dev/null | grep -q "Permission denied" && return 0
+	bx logs "$LAB-nobind" 2>&1 | grep -q "Permission denied" && return 0
 	echo "$LAB-nobind did not fail with 'Permission denied': run httpd on port 80 ($how)"
 	return 1
 }

@@ -146,7 +146,7 @@ assert_terminal_restored() {
 	# The detail view fits too: figures, graphs, the first steps.
 	keys Enter
 	wait_screen 5 'LIFECYCLE'
-	screen_has '^ +create +[0-9.]+'
+	wait_screen 2 '^ +create +[0-9.]+' # curses may draw the frame in pieces
 	keys Escape
 	tmux -S "$sock" resize-window -t dash -x 100 -y 30
 	wait_screen 5 'CPU 60s.*MEM 60s'
