@@ -55,8 +55,8 @@ measure_freeze() {
 			name=$cg_tag-mem$mib-$r
 			"$boxlab" run -d --name "$name" --net=none -v "$work/bin:/r:ro" busybox \
 				sh -c "cp /r/touchmem /tmp/t && exec /tmp/t $mib" >/dev/null
-			wait_until 60 grep -q '^ready' "$BOXLAB_RUN_DIR/$name/stdout.log" ||
-				die "touchmem $mib did not get ready: $(cat "$BOXLAB_RUN_DIR/$name/stdout.log")"
+			wait_until 60 sh -c '"$0" logs "$1" 2>/dev/null | grep -q "^ready"' "$boxlab" "$name" ||
+				die "touchmem $mib did not get ready: $("$boxlab" logs "$name" 2>&1)"
 			rss=$(cg_mem_mib "$name")
 			for ((i = 0; i < 3; i++)); do
 				timed ms "$boxlab" pause "$name"
