@@ -102,9 +102,10 @@ assert_terminal_restored() {
 	wait_screen 2 "^$name +running +image busybox +pid [0-9]+"
 	# Each step: module (once per run of its steps), phase, duration, bar
 	# to scale: create is 1-3% of the setup, about one cell of 66, so its
-	# bar may be a partial block (▏..▉) rather than a full one.
-	wait_screen 2 '^core +running +[0-9.]+(µs|ms) +█+'
-	wait_screen 2 '^ +create +[0-9.]+(µs|ms) +(▏|▎|▍|▌|▋|▊|▉|█|▐|▕)'
+	# bar may be a partial block (▏..▉) rather than a full one.  Both
+	# start at 0, so either may come first and carry the module's name.
+	wait_screen 2 '^(core| ) +running +[0-9.]+(µs|ms) +(▐|▕)?█+'
+	wait_screen 2 '^(core| ) +create +[0-9.]+(µs|ms) +(▏|▎|▍|▌|▋|▊|▉|█|▐|▕)'
 	screen_has '^memory +prepare +[0-9.]+(µs|ms)'
 	screen_has '^ +cgroup +[0-9.]+(µs|ms)'
 	for _ in 1 2 3 4 5 6; do
@@ -146,7 +147,7 @@ assert_terminal_restored() {
 	# The detail view fits too: figures, graphs, the first steps.
 	keys Enter
 	wait_screen 5 'LIFECYCLE'
-	wait_screen 2 '^ +create +[0-9.]+' # curses may draw the frame in pieces
+	wait_screen 2 '^(core)? +create +[0-9.]+' # curses may draw the frame in pieces
 	keys Escape
 	tmux -S "$sock" resize-window -t dash -x 100 -y 30
 	wait_screen 5 'CPU 60s.*MEM 60s'
