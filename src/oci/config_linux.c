@@ -350,8 +350,8 @@ int bx_oci_parse_linux(json_t *root, struct bx_oci_config *c, bx_err_t *err)
 		goto out;
 	if (bx_oj_refuse(lx, "intelRdt", "linux", "no Intel RDT support", err) < 0 ||
 	    bx_oj_refuse(lx, "mountLabel", "linux", "boxlab has no SELinux support", err) < 0 ||
-	    bx_oj_refuse(lx, "personality", "linux", "not implemented", err) < 0 ||
-	    bx_oj_refuse(lx, "timeOffsets", "linux", "not implemented", err) < 0)
+	    bx_oj_refuse(lx, "personality", "linux", "no personality(2) setting", err) < 0 ||
+	    bx_oj_refuse(lx, "timeOffsets", "linux", "no time namespace offsets", err) < 0)
 		goto out;
 	if ((c->nuidmap || c->ngidmap) && !(c->new_ns & CLONE_NEWUSER)) {
 		bx_oj_bad(err, "linux.uidMappings", "needs a new user namespace in linux.namespaces");

@@ -67,9 +67,9 @@ int bx_oci_parse_process(json_t *po, const char *path, bool need_args, struct bx
 	    bx_oj_refuse(po, "consoleSize", path, "set the size through the console socket's terminal", err) < 0 ||
 	    bx_oj_refuse(po, "selinuxLabel", path, "boxlab has no SELinux support", err) < 0 ||
 	    bx_oj_refuse(po, "apparmorProfile", path, "boxlab has no AppArmor support", err) < 0 ||
-	    bx_oj_refuse(po, "ioPriority", path, "not implemented", err) < 0 ||
-	    bx_oj_refuse(po, "scheduler", path, "not implemented", err) < 0 ||
-	    bx_oj_refuse(po, "execCPUAffinity", path, "not implemented", err) < 0)
+	    bx_oj_refuse(po, "ioPriority", path, "no I/O priority setting", err) < 0 ||
+	    bx_oj_refuse(po, "scheduler", path, "no scheduling policy setting", err) < 0 ||
+	    bx_oj_refuse(po, "execCPUAffinity", path, "no CPU affinity setting", err) < 0)
 		return -1;
 
 	snprintf(sub, sizeof sub, "%s.user", path);

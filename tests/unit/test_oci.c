@@ -296,6 +296,13 @@ static void test_errors(void **state)
 	parse_bad("{\"ociVersion\": \"1.0.0\", \"root\": {\"path\": \"r\"}, \"process\": {\"args\": [\"a\"], \"cwd\": "
 		  "\"/\", \"selinuxLabel\": \"x\"}}",
 		  "process.selinuxLabel: not supported by boxlab");
+	parse_bad("{" MINIMAL ", \"linux\": {\"personality\": {\"domain\": \"LINUX32\"}}}",
+		  "linux.personality: not supported by boxlab (no personality(2) setting)");
+	parse_bad("{" MINIMAL ", \"linux\": {\"timeOffsets\": {\"monotonic\": {\"secs\": 1}}}}",
+		  "linux.timeOffsets: not supported by boxlab (no time namespace offsets)");
+	parse_bad("{\"ociVersion\": \"1.0.0\", \"root\": {\"path\": \"r\"}, \"process\": {\"args\": [\"a\"], \"cwd\": "
+		  "\"/\", \"scheduler\": {\"policy\": \"SCHED_BATCH\"}}}",
+		  "process.scheduler: not supported by boxlab (no scheduling policy setting)");
 	parse_bad("{\"ociVersion\": \"1.0.0\", \"root\": {\"path\": \"r\"}, \"process\": {\"args\": [\"a\"], \"cwd\": "
 		  "\"/\", \"oomScoreAdj\": 5000}}",
 		  "process.oomScoreAdj: 5000 is out of range (-1000 to 1000)");
