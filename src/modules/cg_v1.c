@@ -344,26 +344,12 @@ static int blkio_bytes(const char *path, uint64_t *rd, uint64_t *wr)
 
 static int v1_sample(const struct bx_cg *cg, enum bx_cg_res res, struct bx_stats *out)
 {
-	uint64_t v;
 	int r = 0;
 	/* Each case's first read tells whether the cgroup exists. */
 	switch (res) {
 	case BX_CG_MEMORY: {
-		cleanup_free char *usage = bx_cg_path(cg, BX_CGK_MEM_USAGE);
-		cleanup_free char *stat = bx_cg_path(cg, BX_CGK_MEM_STAT);
-		cleanup_free char *limit = bx_cg_path(cg, BX_CGK_MEM_LIMIT);
-		cleanup_free char *oom = bx_cg_path(cg, BX_CGK_MEM_EVENTS);
 		cleanup_free char *peak = bx_cg_dir(cg, "memory", "memory.max_usage_in_bytes");
-		/* Like docker stats: the page cache that could be dropped
-		 * at once is not counted as used. */
-		if ((r = bx_cg_read_u64(usage, &out->mem_bytes)) == 0 &&
-		    bx_cg_read_key(stat, "total_inactive_file", &v) == 0)
-			out->mem_bytes = out->mem_bytes > v ? out->mem_bytes - v : 0;
-		bx_cg_read_u64(limit, &out->mem_limit);
-		bx_cg_read_key(oom, "oom_kill", &out->oom_kills);
-		/* The peak only matters to tell an OOM kill's story. */
-		if (out->oom_kills)
-			bx_cg_read_u64(peak, &out->mem_peak);
+		r = bx_cg_sample_memory(cg, "total_inactive_file", peak, out);
 		break;
 	}
 	case BX_CG_CPU: {

@@ -392,23 +392,12 @@ static int io_bytes(const char *path, uint64_t *rd, uint64_t *wr)
 
 static int v2_sample(const struct bx_cg *cg, enum bx_cg_res res, struct bx_stats *out)
 {
-	uint64_t v;
 	int r = 0;
 	/* Each case's first read tells whether the cgroup exists. */
 	switch (res) {
 	case BX_CG_MEMORY: {
-		cleanup_free char *cur = bx_cg_path(cg, BX_CGK_MEM_USAGE);
-		cleanup_free char *stat = bx_cg_path(cg, BX_CGK_MEM_STAT);
-		cleanup_free char *max = bx_cg_path(cg, BX_CGK_MEM_LIMIT);
-		cleanup_free char *ev = bx_cg_path(cg, BX_CGK_MEM_EVENTS);
-		cleanup_free char *peak = bx_cg_dir(cg, "", "memory.peak");
-		if ((r = bx_cg_read_u64(cur, &out->mem_bytes)) == 0 && bx_cg_read_key(stat, "inactive_file", &v) == 0)
-			out->mem_bytes = out->mem_bytes > v ? out->mem_bytes - v : 0;
-		bx_cg_read_u64(max, &out->mem_limit);
-		bx_cg_read_key(ev, "oom_kill", &out->oom_kills);
-		/* The peak (Linux 5.19) only matters to tell an OOM kill's story. */
-		if (out->oom_kills)
-			bx_cg_read_u64(peak, &out->mem_peak);
+		cleanup_free char *peak = bx_cg_dir(cg, "", "memory.peak"); /* Linux 5.19 */
+		r = bx_cg_sample_memory(cg, "inactive_file", peak, out);
 		break;
 	}
 	case BX_CG_CPU: {

@@ -181,7 +181,8 @@ int bx_cg_read(const char *path, char *buf, size_t len);
 void bx_cg_read_cache(bool on);
 /* One unsigned number ("max" reads as UINT64_MAX). */
 int bx_cg_read_u64(const char *path, uint64_t *out);
-/* pids.current, pids.max and pids.events' "max" into out (v1 and v2). */
+/* memory.* and pids.* figures into out, for v1 and v2 alike. */
+int bx_cg_sample_memory(const struct bx_cg *cg, const char *inactive_key, const char *peak, struct bx_stats *out);
 int bx_cg_sample_pids(const struct bx_cg *cg, struct bx_stats *out);
 /* "key value" lines (cpu.stat, memory.events, pids.events). */
 int bx_cg_read_key(const char *path, const char *key, uint64_t *out);

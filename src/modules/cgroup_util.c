@@ -242,6 +242,29 @@ int bx_cg_read(const char *path, char *buf, size_t len)
 	return r;
 }
 
+/* Memory usage, limit, OOM kills and (after one) the peak: the same in
+ * v1 and v2 but for the name of the inactive page cache in memory.stat
+ * and the peak's file. */
+int bx_cg_sample_memory(const struct bx_cg *cg, const char *inactive_key, const char *peak, struct bx_stats *out)
+{
+	cleanup_free char *usage = bx_cg_path(cg, BX_CGK_MEM_USAGE);
+	cleanup_free char *stat = bx_cg_path(cg, BX_CGK_MEM_STAT);
+	cleanup_free char *limit = bx_cg_path(cg, BX_CGK_MEM_LIMIT);
+	cleanup_free char *events = bx_cg_path(cg, BX_CGK_MEM_EVENTS);
+	uint64_t v;
+	/* Like docker stats: the page cache that could be dropped at once
+	 * is not counted as used. */
+	int r = bx_cg_read_u64(usage, &out->mem_bytes);
+	if (r == 0 && bx_cg_read_key(stat, inactive_key, &v) == 0)
+		out->mem_bytes = out->mem_bytes > v ? out->mem_bytes - v : 0;
+	bx_cg_read_u64(limit, &out->mem_limit);
+	bx_cg_read_key(events, "oom_kill", &out->oom_kills);
+	/* The peak only matters to tell an OOM kill's story. */
+	if (out->oom_kills)
+		bx_cg_read_u64(peak, &out->mem_peak);
+	return r;
+}
+
 /* The pids files have the same names and meaning in v1 and v2. */
 int bx_cg_sample_pids(const struct bx_cg *cg, struct bx_stats *out)
 {

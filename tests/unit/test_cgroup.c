@@ -31,14 +31,7 @@
 
 #include <cmocka.h>
 
-#define assert_contains(hay, needle)                                                              \
-	do {                                                                                      \
-		const char *h_ = (hay), *n_ = (needle);                                           \
-		if (!h_ || !strstr(h_, n_)) {                                                     \
-			print_error("\"%s\" does not contain \"%s\"\n", h_ ? h_ : "(null)", n_); \
-			fail();                                                                   \
-		}                                                                                 \
-	} while (0)
+#include "bxt.h"
 
 /* ---- the fake kernel ---- */
 

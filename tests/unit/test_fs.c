@@ -22,34 +22,12 @@
 
 #include <cmocka.h>
 
-#define assert_contains(hay, needle)                                                              \
-	do {                                                                                      \
-		const char *h_ = (hay), *n_ = (needle);                                           \
-		if (!h_ || !strstr(h_, n_)) {                                                     \
-			print_error("\"%s\" does not contain \"%s\"\n", h_ ? h_ : "(null)", n_); \
-			fail();                                                                   \
-		}                                                                                 \
-	} while (0)
+#include "bxt.h"
 
-static char tmpdir[] = "/tmp/ut-fs-XXXXXX";
-
-static int setup(void **state)
-{
-	(void)state;
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	bx_err_t err = NULL;
-	(void)state;
-	bx_rm_rf(tmpdir, &err);
-	return err ? -1 : 0;
-}
 
 static char *tpath(const char *rel)
 {
-	return xasprintf("%s/%s", tmpdir, rel);
+	return xasprintf("%s/%s", bxt_tmpdir, rel);
 }
 
 static void put(const char *rel, const char *text, mode_t mode)
@@ -109,7 +87,7 @@ static void test_mkdir_p(void **state)
 	bx_error_release(&err);
 
 	assert_int_equal(bx_mkdir_p("/", 0700, &err), 0);
-	assert_int_equal(bx_mkdir_p(tmpdir, 0700, &err), 0);
+	assert_int_equal(bx_mkdir_p(bxt_tmpdir, 0700, &err), 0);
 }
 
 static void test_mkdir_p_through_file(void **state)
@@ -298,7 +276,7 @@ static void test_read_file(void **state)
 	bx_error_release(&err);
 
 	/* A directory opens but cannot be read. */
-	assert_null(bx_read_file(tmpdir, &len, &err));
+	assert_null(bx_read_file(bxt_tmpdir, &len, &err));
 	assert_int_equal(err->errnum, EISDIR);
 	assert_contains(err->msg, "cannot read");
 	bx_error_release(&err);
@@ -488,5 +466,5 @@ int main(void)
 		cmocka_unit_test(test_copy_tree_shifted),
 		cmocka_unit_test(test_copy_errors),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, bxt_tmpdir_setup, bxt_tmpdir_teardown);
 }

@@ -18,36 +18,14 @@
 
 #include <cmocka.h>
 
-#define assert_contains(hay, needle)                                                              \
-	do {                                                                                      \
-		const char *h_ = (hay), *n_ = (needle);                                           \
-		if (!h_ || !strstr(h_, n_)) {                                                     \
-			print_error("\"%s\" does not contain \"%s\"\n", h_ ? h_ : "(null)", n_); \
-			fail();                                                                   \
-		}                                                                                 \
-	} while (0)
+#include "bxt.h"
 
-static char tmpdir[] = "/tmp/ut-ini-XXXXXX";
 static int counter;
-
-static int setup(void **state)
-{
-	(void)state;
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	bx_err_t err = NULL;
-	(void)state;
-	bx_rm_rf(tmpdir, &err);
-	return err ? -1 : 0;
-}
 
 /* Write text to a new file in the temp dir; the caller frees the path. */
 static char *ini_file(const char *text)
 {
-	char *path = xasprintf("%s/lab%d.ini", tmpdir, counter++);
+	char *path = xasprintf("%s/lab%d.ini", bxt_tmpdir, counter++);
 	FILE *f = fopen(path, "w");
 	assert_non_null(f);
 	fputs(text, f);
@@ -348,7 +326,7 @@ static void test_empty_file(void **state)
 /* Write s as INI, load it into a fresh spec, compare every field. */
 static void round_trip(struct bx_spec *s)
 {
-	char *path = xasprintf("%s/rt%d.ini", tmpdir, counter++);
+	char *path = xasprintf("%s/rt%d.ini", bxt_tmpdir, counter++);
 	FILE *f = fopen(path, "w");
 	struct bx_spec b;
 	bx_err_t err = NULL;
@@ -545,5 +523,5 @@ int main(void)
 		cmocka_unit_test(test_round_trip_generated_name),
 		cmocka_unit_test(test_written_ini_text),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, bxt_tmpdir_setup, bxt_tmpdir_teardown);
 }
