@@ -472,6 +472,18 @@ static int fd_mnt_id(int fd)
 	return mnt_id;
 }
 
+/* Whether a file CRIU is told about as external is in the list already
+ * (several processes, or several fds, may hold it). */
+static bool listed(json_t *list, const char *key)
+{
+	size_t i;
+	json_t *o;
+	json_array_foreach(list, i, o)
+		if (!strcmp(json_string_value(json_object_get(o, "key")), key))
+			return true;
+	return false;
+}
+
 /* Files mapped into the tasks from outside the container.  The only one
  * there should be is boxlab itself: init is boxlab's own code, cloned,
  * never exec'd.  Its key goes to CRIU as external, and the restore hands
@@ -510,18 +522,13 @@ static int external_maps(const pid_t *tasks, size_t ntasks, const struct mnt *in
 				return bx_make_error(err, 0, "process %d of the container maps %s, a file outside the "
 						     "container: CRIU cannot restore that", tasks[t], target);
 			cleanup_free char *key = xasprintf("file[%x:%llx]", mnt_id, (unsigned long long)st.st_ino);
-			bool seen = false;
-			size_t i;
-			json_t *o;
-			json_array_foreach(list, i, o)
-				seen = seen || !strcmp(json_string_value(json_object_get(o, "key")), key);
-			if (seen)
+			if (listed(list, key))
 				continue;
 			char fdpath[64];
 			snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", fd);
 			cleanup_free char *hash = bx_ckpt_file_hash(fdpath);
 			json_object_set_new(meta, "boxlab_hash", json_string(hash ? hash : ""));
-			o = json_object();
+			json_t *o = json_object();
 			json_object_set_new(o, "key", json_string(key));
 			json_object_set_new(o, "role", json_string("boxlab"));
 			json_array_append_new(list, o);
@@ -596,14 +603,9 @@ static int external_files(pid_t init, const char *name, json_t *meta, json_t *li
 				goto out;
 			}
 			cleanup_free char *key = xasprintf("file[%x:%llx]", mnt_id, (unsigned long long)st.st_ino);
-			bool seen = false;
-			size_t i;
-			json_t *o;
-			json_array_foreach(list, i, o)
-				seen = seen || !strcmp(json_string_value(json_object_get(o, "key")), key);
-			if (seen)
+			if (listed(list, key))
 				continue;
-			o = json_object();
+			json_t *o = json_object();
 			json_object_set_new(o, "key", json_string(key));
 			json_object_set_new(o, "role", json_string(role));
 			json_array_append_new(list, o);
