@@ -127,11 +127,12 @@ root_disk() {
 @test "a fork bomb is stopped by --pids-limit and the refusals are counted" {
 	n=$(cgname)
 	# A binary tree of shells, 255 processes without a limit, each
-	# sleeping 3 s: it ends by itself.  At the limit the forks of sleep
-	# fail too and the tree may fold at once, so the root then sleeps
-	# on, to be sampled.
+	# sleeping 3 s: it ends by itself.  A shell whose fork fails at the
+	# limit exits, so the tree grows in a subshell while the container's
+	# first process, which must outlive it to be sampled, waits on a fifo
+	# with the shell's own read: it never forks once the bomb is going.
 	run bx run -d --name "$n" --pids-limit 20 busybox sh -c \
-		'b() { if [ $1 -gt 0 ]; then b $(($1-1)) & b $(($1-1)) & fi; sleep 3; wait; }; b 7 2>/dev/null; sleep 5'
+		'mkfifo /tmp/hold; (b() { if [ $1 -gt 0 ]; then b $(($1-1)) & b $(($1-1)) & fi; sleep 3; wait; }; b 7) 2>/dev/null & read -t 5 x <>/tmp/hold'
 	[ "$status" -eq 0 ]
 	sleep 1
 	out=$(bx stats --no-stream --json --interval 0.3 "$n")
