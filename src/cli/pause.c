@@ -8,6 +8,7 @@
  * the status (paused / running) in state.json under the state lock and
  * put the step, with its duration, on the timeline. */
 #include "cli/cli.h"
+#include "core/lifecycle.h"
 #include "core/proc.h"
 #include "core/timeline.h"
 #include "modules/cgroup.h"
@@ -44,16 +45,7 @@ static int set_paused(const char *name, bool pause, bool force, bx_err_t *err)
 			bx_error_hint(err, "its supervisor is gone; 'boxlab gc' cleans it up");
 		goto out;
 	}
-	memset(&spec, 0, sizeof spec);
-	for (size_t i = 0; st.modules && st.modules[i]; i++) {
-		int idx = bx_module_index(st.modules[i]);
-		if (idx >= 0)
-			spec.modules[idx] = true;
-	}
-	memset(&box, 0, sizeof box);
-	box.spec = &spec;
-	box.name = st.name;
-	box.pid = st.pid;
+	bx_box_of_state(&box, &spec, &st);
 	if (bx_cg_freeze_box(&box, pause, err) < 0) {
 		/* A freeze that did not complete is undone, so the container
 		 * is never left half frozen. */

@@ -54,6 +54,19 @@ struct bx_clone_args {
 		cgroup;
 };
 
+void bx_box_of_state(struct bx_box *box, struct bx_spec *spec, const struct bx_state *st)
+{
+	memset(spec, 0, sizeof *spec);
+	spec->name = st->name;
+	bx_module_switches(st->modules, spec->modules);
+	memset(box, 0, sizeof *box);
+	box->spec = spec;
+	box->name = st->name;
+	box->pid = st->pid;
+	box->cgroup_fd = -1;
+	box->sync_fd = -1;
+}
+
 void bx_box_init(struct bx_box *box, struct bx_spec *spec)
 {
 	memset(box, 0, sizeof *box);

@@ -26,6 +26,10 @@ int bx_box_prepare(struct bx_box *box, bx_err_t *err);
 
 /* Fill a box from a spec: namespace flags from the modules that are on. */
 void bx_box_init(struct bx_box *box, struct bx_spec *spec);
+/* A box for hooks run on a running container (stats, freezer): only its
+ * name, pid and the modules state.json says are on; the spec borrows
+ * st's strings, so st must outlive both. */
+void bx_box_of_state(struct bx_box *box, struct bx_spec *spec, const struct bx_state *st);
 /* Every enabled module's teardown, in reverse order. */
 void bx_box_teardown(struct bx_box *box);
 

@@ -9,6 +9,7 @@
  * samples many containers every second. */
 #include "core/sample.h"
 #include "modules/cgroup.h"
+#include "core/lifecycle.h"
 #include "core/proc.h"
 #include "core/state.h"
 #include "util/cleanup.h"
@@ -96,19 +97,7 @@ int bx_sample(const char *name, struct bx_stats *out, bx_err_t *err)
 	}
 	/* The modules from state.json, not a parsed spec: hooks only need
 	 * the name, the pid and which modules are on. */
-	memset(&spec, 0, sizeof spec);
-	spec.name = st.name;
-	for (size_t i = 0; st.modules && st.modules[i]; i++) {
-		int idx = bx_module_index(st.modules[i]);
-		if (idx >= 0)
-			spec.modules[idx] = true;
-	}
-	memset(&box, 0, sizeof box);
-	box.spec = &spec;
-	box.name = st.name;
-	box.pid = st.pid;
-	box.cgroup_fd = -1;
-	box.sync_fd = -1;
+	bx_box_of_state(&box, &spec, &st);
 	/* No timeline: a hook that finds something to record opens it
 	 * (bx_cg_record), which spares every quiet sample two syscalls. */
 

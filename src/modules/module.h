@@ -123,6 +123,9 @@ int bx_module_index(const char *name); /* -1 when unknown */
 const struct bx_module *bx_module_find(const char *name);
 bool bx_box_has(const struct bx_box *box, const char *module);
 char *bx_module_names(void); /* "pid, mnt, ...": for error messages */
+/* on[i] = true for each module named (state.json's "modules"); unknown
+ * names are skipped. */
+void bx_module_switches(char *const *names, bool *on);
 /* The off_warning of every module switched off: on stderr when tl is
  * NULL (run, before it detaches), else as timeline events. */
 void bx_module_off_warnings(const struct bx_spec *spec, struct bx_timeline *tl);

@@ -93,3 +93,12 @@ void bx_module_off_warnings(const struct bx_spec *spec, struct bx_timeline *tl)
 			bx_warn("%s", bx_modules[i]->off_warning);
 	}
 }
+
+void bx_module_switches(char *const *names, bool *on)
+{
+	for (size_t i = 0; names && names[i]; i++) {
+		int idx = bx_module_index(names[i]);
+		if (idx >= 0)
+			on[idx] = true;
+	}
+}

@@ -116,11 +116,7 @@ static void fill_one(struct bxui_sampler *s, struct bxui_ctr *c, const struct bx
 	c->pid = st->pid;
 	c->started_us = st->started_us;
 	c->finished_us = st->finished_us;
-	for (size_t i = 0; st->modules && st->modules[i]; i++) {
-		int idx = bx_module_index(st->modules[i]);
-		if (idx >= 0)
-			c->modules[idx] = true;
-	}
+	bx_module_switches(st->modules, c->modules);
 
 	struct bxui_hist *h = bxui_hist_get(s, c->name);
 	h->seen = true;
