@@ -465,20 +465,8 @@ int bx_lifecycle_run(struct bx_spec *spec, int notify_fd, bx_err_t *err)
 	bx_box_init(&box, spec);
 	bx_test_stop(spec->name, "create", NULL);
 
-	/* The resolved spec, replayable with --config. */
-	{
-		cleanup_free char *path = bx_state_path(spec->name, "config.ini");
-		cleanup_file FILE *f = fopen(path, "we");
-		if (!f) {
-			bx_make_error(err, errno, "cannot write %s", path);
-			goto fail;
-		}
-		bx_spec_write_ini(spec, f);
-		if (fflush(f) != 0) {
-			bx_make_error(err, errno, "cannot write %s", path);
-			goto fail;
-		}
-	}
+	if (bx_state_save_spec(spec, err) < 0)
+		goto fail;
 	bx_test_stop(spec->name, "config", NULL);
 	if (bx_tl_open(&tl, spec->name, t0, err) < 0)
 		goto fail;

@@ -415,3 +415,15 @@ void bx_notify_once(int *fd, const char *msg)
 	close(*fd);
 	*fd = -1;
 }
+
+int bx_state_save_spec(const struct bx_spec *spec, bx_err_t *err)
+{
+	cleanup_free char *path = bx_state_path(spec->name, "config.ini");
+	cleanup_file FILE *f = fopen(path, "we");
+	if (!f)
+		return bx_make_error(err, errno, "cannot write %s", path);
+	bx_spec_write_ini(spec, f);
+	if (fflush(f) != 0)
+		return bx_make_error(err, errno, "cannot write %s", path);
+	return 0;
+}

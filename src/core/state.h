@@ -96,4 +96,7 @@ int bx_state_save(struct bx_state *st, bx_err_t *err);
  * WORD" or "<exit code> <message>"), then the pipe closed; no-op at -1. */
 void bx_notify_once(int *fd, const char *msg);
 
+/* The resolved spec as NAME/config.ini, replayable with --config. */
+int bx_state_save_spec(const struct bx_spec *spec, bx_err_t *err);
+
 #endif

@@ -174,15 +174,8 @@ int bx_restore_supervise(struct bx_spec *spec, const char *dir, int notify_fd, b
 	if (bx_state_create(spec->name, err) < 0)
 		goto fail;
 	created = true;
-	{
-		cleanup_free char *path = bx_state_path(spec->name, "config.ini");
-		cleanup_file FILE *f = fopen(path, "we");
-		if (!f) {
-			bx_make_error(err, errno, "cannot write %s", path);
-			goto fail;
-		}
-		bx_spec_write_ini(spec, f);
-	}
+	if (bx_state_save_spec(spec, err) < 0)
+		goto fail;
 	if (bx_tl_open(&tl, spec->name, t0, err) < 0)
 		goto fail;
 	box.tl = &tl;
