@@ -17,18 +17,12 @@
 
 static int check_exec(int argc, char **argv)
 {
-	static const struct option opts[] = {{"json", no_argument, NULL, 'j'}, {0}};
-	bool json = false;
-	int c;
+	bool json;
 	if (bx_cli_help(&bx_cmd_check, argc, argv))
 		return 0;
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-		if (c != 'j')
-			return bx_cli_usage_error(&bx_cmd_check, "unknown flag '%s'", argv[optind - 1]);
-		json = true;
-	}
+	int code = bx_cli_json_only(&bx_cmd_check, NULL, argc, argv, &json);
+	if (code)
+		return code;
 	if (optind < argc)
 		return bx_cli_usage_error(&bx_cmd_check, "unexpected argument '%s'", argv[optind]);
 

@@ -43,6 +43,11 @@ int bx_cli_cleanup(const char *name, bx_err_t *err);
  * BOXLAB_AUTO_GC=0 turns it off). */
 void bx_gc_auto(const char *cmd);
 
+/* For commands whose one flag is --json (SUB: the subcommand, for the
+ * message, or NULL): 0 with optind at the first argument, or the usage
+ * exit code after saying which flag was wrong. */
+int bx_cli_json_only(const struct bx_cmd *cmd, const char *sub, int argc, char **argv, bool *json);
+
 /* run -d and restore: a detached supervisor running fn; see common.c. */
 struct bx_spec;
 int bx_cli_supervise_detached(struct bx_spec *spec, const char *during,

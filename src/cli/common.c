@@ -6,6 +6,7 @@
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <fcntl.h>
@@ -220,4 +221,23 @@ int bx_cli_supervise_detached(struct bx_spec *spec, const char *during,
 	msg[strcspn(msg, "\n")] = '\0';
 	fprintf(stderr, "boxlab: %s\n", msg + 1);
 	return (int)code;
+}
+
+int bx_cli_json_only(const struct bx_cmd *cmd, const char *sub, int argc, char **argv, bool *json)
+{
+	static const struct option opts[] = {{"json", no_argument, NULL, 'j'}, {0}};
+	int c;
+	opterr = 0;
+	optind = 1;
+	*json = false;
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		if (c == 'j') {
+			*json = true;
+			continue;
+		}
+		if (sub)
+			return bx_cli_usage_error(cmd, "unknown flag '%s' for %s", argv[optind - 1], sub);
+		return bx_cli_usage_error(cmd, "unknown flag '%s'", argv[optind - 1]);
+	}
+	return 0;
 }

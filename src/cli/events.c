@@ -14,17 +14,11 @@
 
 static int load(const struct bx_cmd *cmd, int argc, char **argv, bool *json, struct bx_event **ev, size_t *n)
 {
-	static const struct option opts[] = {{"json", no_argument, NULL, 'j'}, {0}};
-	int c;
 	bx_err_t err = NULL;
 	struct bx_state st;
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-		if (c != 'j')
-			return bx_cli_usage_error(cmd, "unknown flag '%s'", argv[optind - 1]);
-		*json = true;
-	}
+	int code = bx_cli_json_only(cmd, NULL, argc, argv, json);
+	if (code)
+		return code;
 	if (optind + 1 != argc)
 		return bx_cli_usage_error(cmd, "name exactly one container");
 	if (bx_state_read(argv[optind], &st, &err) < 0 || bx_tl_read(argv[optind], ev, n, &err) < 0)

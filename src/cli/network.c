@@ -68,29 +68,10 @@ static int net_create(int argc, char **argv)
 	return 0;
 }
 
-static bool want_json(int argc, char **argv, const char *sub, int *code)
-{
-	static const struct option opts[] = {{"json", no_argument, NULL, 'j'}, {0}};
-	bool json = false;
-	int c;
-	optind = 1;
-	opterr = 0;
-	*code = 0;
-	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-		if (c != 'j') {
-			cleanup_free char *m = xasprintf("unknown flag '%%s' for %s", sub);
-			*code = bx_cli_usage_error(&bx_cmd_network, m, argv[optind - 1]);
-			return false;
-		}
-		json = true;
-	}
-	return json;
-}
-
 static int net_ls(int argc, char **argv)
 {
-	int code;
-	bool json = want_json(argc, argv, "ls", &code);
+	bool json;
+	int code = bx_cli_json_only(&bx_cmd_network, "ls", argc, argv, &json);
 	if (code)
 		return code;
 	if (optind != argc)
@@ -131,8 +112,8 @@ static int net_ls(int argc, char **argv)
 
 static int net_inspect(int argc, char **argv)
 {
-	int code;
-	bool json = want_json(argc, argv, "inspect", &code);
+	bool json;
+	int code = bx_cli_json_only(&bx_cmd_network, "inspect", argc, argv, &json);
 	if (code)
 		return code;
 	if (optind + 1 != argc)

@@ -25,16 +25,10 @@
 
 static int show(int argc, char **argv)
 {
-	static const struct option opts[] = {{"json", no_argument, NULL, 'j'}, {0}};
-	bool json = false;
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-		if (c != 'j')
-			return bx_cli_usage_error(&bx_cmd_seccomp, "unknown flag '%s' for show", argv[optind - 1]);
-		json = true;
-	}
+	bool json;
+	int code = bx_cli_json_only(&bx_cmd_seccomp, "show", argc, argv, &json);
+	if (code)
+		return code;
 	if (optind + 1 != argc)
 		return bx_cli_usage_error(&bx_cmd_seccomp, "show takes one profile: %s, or a file", bx_sc_builtin_names);
 	struct bx_sc_env env;
