@@ -28,7 +28,7 @@ echo "# unit tests (cmocka)"
 for t in "$BUILD"/tests/test_*; do
 	[ -x "$t" ] || continue
 	before=$((pass + fail + skip))
-	count < <(CMOCKA_MESSAGE_OUTPUT=TAP "$t" 2>&1; echo "# exit $?")
+	count < <(CMOCKA_MESSAGE_OUTPUT=TAP "$t" </dev/null 2>&1; echo "# exit $?")
 	# A test binary that crashed reports fewer results than it has.
 	if [ $((pass + fail + skip)) -eq "$before" ]; then
 		echo "not ok - $t ran no test (crashed?)"
@@ -57,7 +57,18 @@ if [ "$(id -u)" -ne 0 ]; then
 else
 	files=(tests/integration/*.bats)
 	[ -n "${BATS_FILTER:-}" ] && files=(tests/integration/*${BATS_FILTER}*.bats)
-	count < <(BUILD="$BUILD" bats --tap "${files[@]}" 2>&1)
+	# CI may hand its terminal to us as stdin while running us in a
+	# background process group: a test that touched it (script(1) does,
+	# to set raw mode) was stopped by SIGTTOU for good and CI timed out.
+	# So tests get no terminal at all (their own session, stdin from
+	# /dev/null), one hung test fails after BATS_TEST_TIMEOUT instead of
+	# eating the run, and the whole of bats is bounded too.
+	count < <(BUILD="$BUILD" BATS_TEST_TIMEOUT="${BATS_TEST_TIMEOUT:-300}" \
+		timeout -k 30 "${BATS_TOTAL_TIMEOUT:-3600}" \
+		setsid -w bats --tap "${files[@]}" </dev/null 2>&1
+		rc=$?
+		[ "$rc" -eq 124 ] || [ "$rc" -eq 137 ] &&
+			echo "not ok - integration tests killed after ${BATS_TOTAL_TIMEOUT:-3600}s")
 fi
 
 # make test SAN=1: what ASan, UBSan and LSan reported, from any process.

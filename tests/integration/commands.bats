@@ -106,7 +106,7 @@ line5" ]
 
 @test "exec -it gives a terminal" {
 	bx run -d --name exit busybox sleep 30
-	run script -qec "stty cols 99 rows 33; timeout 30 $BOXLAB exec -it exit sh -c 'tty; stty size'" /dev/null
+	run script -qec "stty cols 99 rows 33; timeout 30 $BOXLAB exec -it exit sh -c 'tty; stty size'" /dev/null </dev/null
 	[[ "$output" == */dev/pts/* ]]
 	[[ "$output" == *"33 99"* ]]
 }

@@ -65,7 +65,7 @@ load helpers
 }
 
 @test "-it gives a real terminal with the caller's window size" {
-	run script -qec "stty cols 123 rows 45; timeout 30 $BOXLAB run -it --rm busybox sh -c 'tty; stty size'" /dev/null
+	run script -qec "stty cols 123 rows 45; timeout 30 $BOXLAB run -it --rm busybox sh -c 'tty; stty size'" /dev/null </dev/null
 	[ "$status" -eq 0 ]
 	[[ "$output" == */dev/pts/0* ]]
 	[[ "$output" == *"45 123"* ]]
