@@ -12,6 +12,7 @@
 #include "core/io.h"
 #include "core/proc.h"
 #include "core/process.h"
+#include "core/spawn.h"
 #include "core/logfile.h"
 #include "core/state.h"
 #include "core/testpoint.h"
@@ -41,18 +42,6 @@
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
-#ifndef CLONE_PIDFD
-#define CLONE_PIDFD 0x00001000
-#endif
-#ifndef CLONE_INTO_CGROUP
-#define CLONE_INTO_CGROUP 0x200000000ULL
-#endif
-
-/* linux/sched.h's struct clone_args, without pulling in its CLONE_* */
-struct bx_clone_args {
-	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size,
-		cgroup;
-};
 
 void bx_box_of_state(struct bx_box *box, struct bx_spec *spec, const struct bx_state *st)
 {
@@ -331,16 +320,14 @@ static int start_once(struct bx_box *box, struct bx_state *st, struct bx_image *
 	io.oldmask = *mask;
 
 	t = bx_now_us();
-	struct bx_clone_args ca = {
-		.flags = (uint64_t)box->clone_flags | CLONE_PIDFD,
-		.pidfd = (uint64_t)(uintptr_t)&pidfd,
-		.exit_signal = SIGCHLD,
+	struct bx_spawn sp = {
+		.ns_flags = (uint64_t)box->clone_flags,
+		.cgroup_fd = box->cgroup_fd,
+		.join = box->cg_join,
+		.n_join = box->n_cg_join,
 	};
-	if (box->cgroup_fd >= 0) {
-		ca.flags |= CLONE_INTO_CGROUP;
-		ca.cgroup = box->cgroup_fd;
-	}
-	pid_t pid = (pid_t)syscall(SYS_clone3, &ca, sizeof ca);
+	pid_t pid = bx_spawn(&sp, &pidfd);
+	box->cg_born_inside = sp.born_inside;
 	if (pid < 0) {
 		bx_make_error(err, errno, "cannot create the container process (clone3)");
 		if (errno == EINVAL || errno == EPERM || errno == ENOSPC)
@@ -354,6 +341,7 @@ static int start_once(struct bx_box *box, struct bx_state *st, struct bx_image *
 	}
 	close(sv[1]);
 	sv[1] = -1;
+	bx_box_close_cg_join(box);
 	for (int *p = &outp[1]; p; p = p == &outp[1] ? &errp[1] : NULL)
 		if (*p >= 0) {
 			close(*p);
@@ -362,7 +350,8 @@ static int start_once(struct bx_box *box, struct bx_state *st, struct bx_image *
 	box->pid = pid;
 	st->pid = pid;
 	st->pid_start = bx_proc_starttime(pid);
-	bx_tl_event(box->tl, "core", "clone", t, "pid %d, namespaces 0x%x", pid, box->clone_flags);
+	bx_tl_event(box->tl, "core", "clone", t, "pid %d, namespaces 0x%x%s", pid, box->clone_flags,
+		    box->cg_born_inside ? ", born in its v1 cgroups" : "");
 	/* Recorded at once: a child that outlives a killed supervisor (its
 	 * parent-death signal is cleared while it changes credentials) is
 	 * then still found and killed by gc. */

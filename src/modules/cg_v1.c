@@ -21,6 +21,7 @@
 #include "util/xalloc.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -291,6 +292,32 @@ static int v1_attach(const struct bx_cg *cg, enum bx_cg_res res, pid_t pid, bx_e
 	return 0;
 }
 
+static int v1_join_fds(const struct bx_cg *cg, enum bx_cg_res res, int *fds, size_t max, bx_err_t *err)
+{
+	const char *const *h = cg_v1_ops.hiers[res];
+	size_t n = 0;
+	for (size_t i = 0; h[i]; i++) {
+		if (!mounted(cg, h[i]))
+			continue;
+		if (n == max) {
+			bx_make_error(err, ENOSPC, "too many v1 hierarchies to join");
+			goto fail;
+		}
+		cleanup_free char *tasks = bx_cg_dir(cg, h[i], "tasks");
+		fds[n] = open(tasks, O_WRONLY | O_CLOEXEC);
+		if (fds[n] < 0) {
+			bx_make_error(err, errno, "cannot open %s", tasks);
+			goto fail;
+		}
+		n++;
+	}
+	return (int)n;
+fail:
+	while (n)
+		close(fds[--n]);
+	return -1;
+}
+
 static int v1_freeze(const struct bx_cg *cg, bool frozen, int timeout_ms, bx_err_t *err)
 {
 	const char *want = frozen ? "FROZEN" : "THAWED";
@@ -416,6 +443,7 @@ const struct bx_cg_ops cg_v1_ops = {
 	.create = v1_create,
 	.attach = v1_attach,
 	.clone_fd = NULL,
+	.join_fds = v1_join_fds,
 	.freeze = v1_freeze,
 	.sample = v1_sample,
 	.destroy = v1_destroy,

@@ -691,6 +691,13 @@ static int cg_prepare(struct bx_box *box, enum bx_cg_res r, bx_err_t *err)
 			return -1;
 		box->cgroup_fd = fd;
 	}
+	if (cg.ops->join_fds) {
+		size_t room = sizeof box->cg_join / sizeof *box->cg_join - (size_t)box->n_cg_join;
+		int n = cg.ops->join_fds(&cg, r, box->cg_join + box->n_cg_join, room, err);
+		if (n < 0)
+			return bx_error_wrap(err, "%s", res_names[r]);
+		box->n_cg_join += n;
+	}
 	return 0;
 }
 
@@ -707,6 +714,8 @@ static int cg_parent_setup(struct bx_box *box, enum bx_cg_res r, bx_err_t *err)
 		}
 		return 0;
 	}
+	if (box->cg_born_inside)
+		return 0; /* it joined them itself (bx_box.cg_join) */
 	if (cg.ops->attach(&cg, r, box->pid, err) < 0)
 		return bx_error_wrap(err, "%s: cannot put the container into its cgroup", res_names[r]);
 	return 0;
@@ -794,6 +803,8 @@ static void cg_teardown(struct bx_box *box, enum bx_cg_res r)
 		close(box->cgroup_fd);
 		box->cgroup_fd = -1;
 	}
+	if (owner(box) == r)
+		bx_box_close_cg_join(box);
 	if (*owner_priv(box) == &foreign)
 		return;
 	if (bx_cg_host(&cg, box->name, &tmp) < 0) {

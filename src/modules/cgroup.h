@@ -139,6 +139,10 @@ struct bx_cg_ops {
 	int (*attach)(const struct bx_cg *cg, enum bx_cg_res res, pid_t pid, bx_err_t *err);
 	/* A directory fd for clone3(CLONE_INTO_CGROUP), or NULL. */
 	int (*clone_fd)(const struct bx_cg *cg, bx_err_t *err);
+	/* v1: the resource's tasks files, open for writing, for a task to
+	 * move itself in by writing "0" (see bx_box.cg_join); the count
+	 * stored in fds[], or -1.  NULL where clone_fd does that. */
+	int (*join_fds)(const struct bx_cg *cg, enum bx_cg_res res, int *fds, size_t max, bx_err_t *err);
 	/* Freeze or thaw, returning once the kernel says it is complete. */
 	int (*freeze)(const struct bx_cg *cg, bool frozen, int timeout_ms, bx_err_t *err);
 	/* Fill the figures this resource knows; untouched fields stay. */

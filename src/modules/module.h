@@ -32,6 +32,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 struct bx_timeline;
 
@@ -46,12 +47,24 @@ struct bx_box {
 	int clone_flags; /* namespaces created by clone3 */
 	int ns_flags;    /* every namespace of the box, for setns */
 	int cgroup_fd;   /* v2: CLONE_INTO_CGROUP target, or -1 */
+	/* v1's stand-in for CLONE_INTO_CGROUP: the tasks files of the
+	 * container's cgroups, which a helper joins before it clones the
+	 * container (lifecycle.c says why); born_inside once that worked. */
+	int cg_join[16];
+	int n_cg_join;
+	bool cg_born_inside;
 	bool exec_mode;  /* set up for `boxlab exec`, not for run */
 	uid_t root_uid;  /* host uid/gid of container root */
 	gid_t root_gid;
 	struct bx_timeline *tl;
 	void *priv[32]; /* per-module state, by registry index */
 };
+
+static inline void bx_box_close_cg_join(struct bx_box *box)
+{
+	while (box->n_cg_join > 0)
+		close(box->cg_join[--box->n_cg_join]);
+}
 
 struct bx_probe {
 	bool ok;

@@ -27,6 +27,7 @@
 #include "core/lifecycle.h"
 #include "core/proc.h"
 #include "core/process.h"
+#include "core/spawn.h"
 #include "modules/cgroup.h"
 #include "modules/module.h"
 #include "util/cleanup.h"
@@ -50,19 +51,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#ifndef CLONE_PIDFD
-#define CLONE_PIDFD 0x00001000
-#endif
 #ifndef CLONE_NEWCGROUP
 #define CLONE_NEWCGROUP 0x02000000
 #endif
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
-
-struct clone_args_v0 {
-	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
-};
 
 /* ---- the sync socket: one byte of type, then the payload ---- */
 
@@ -437,15 +431,18 @@ int bx_oci_create(const struct bx_oci_create_opts *o, bx_err_t *err)
 		if (*t != CLONE_NEWUSER && *t != CLONE_NEWNS && join_ns(&c, *t, err) < 0)
 			goto fail;
 
-	struct clone_args_v0 ca = {
-		.flags = (uint64_t)(c.new_ns & ~CLONE_NEWCGROUP) | CLONE_PIDFD,
-		.pidfd = (uint64_t)(uintptr_t)&pidfd,
-		.exit_signal = SIGCHLD,
+	struct bx_spawn sp = {
+		.ns_flags = (uint64_t)(c.new_ns & ~CLONE_NEWCGROUP),
+		.cgroup_fd = box.cgroup_fd,
+		.join = box.cg_join,
+		.n_join = box.n_cg_join,
 	};
 	/* Descriptors beyond stdio and --preserve-fds stay out of the
 	 * container (the engine's own sockets among them). */
 	syscall(SYS_close_range, 3 + o->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
-	pid = (pid_t)syscall(SYS_clone3, &ca, sizeof ca);
+	pid = bx_spawn(&sp, &pidfd);
+	box.cg_born_inside = sp.born_inside;
+	bx_box_close_cg_join(&box);
 	if (pid < 0) {
 		bx_make_error(err, errno, "cannot create the container process (clone3 with namespaces 0x%x)", c.new_ns);
 		goto fail;
@@ -478,9 +475,10 @@ int bx_oci_create(const struct bx_oci_create_opts *o, bx_err_t *err)
 		bx_make_error(err, errno, "the container process died before setup");
 		goto kill;
 	}
-	/* The cgroup attach (on v1 the first write to a cgroup.procs waits
-	 * for an RCU grace period, ~10 ms) overlaps the child's mounts; it
-	 * is done before the hooks, and before the child runs anything. */
+	/* The cgroup attach, where the child was not born inside (on v1 the
+	 * first write to a cgroup.procs waits for an RCU grace period,
+	 * ~10 ms; core/spawn.c), overlaps the child's mounts; it is done
+	 * before the hooks, and before the child runs anything. */
 	if (run_modules(&box, offsetof(struct bx_module, parent_setup), err) < 0)
 		goto kill;
 	for (;;) {

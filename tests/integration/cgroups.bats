@@ -288,7 +288,7 @@ count_of() { bx logs "$1" | tail -1; }
 	bx exec "$n" sleep 3 &
 	wait_for 5 bash -c "[ \$(cat $CG/pids/boxlab/$n/pids.current) -gt $before ]"
 	[ "$(wc -l <$CG/memory/boxlab/$n/cgroup.procs)" -gt "$before" ]
-	wait
+	wait_jobs
 }
 
 # A device node the host's root can open that is not on the default

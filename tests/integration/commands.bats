@@ -217,7 +217,7 @@ line5" ]
 	wait_for 10 grep -q '"running"' "$BOXLAB_RUN_DIR/fgcrash/state.json"
 	sup=$(sed -n 's/.*"supervisor": \([0-9]*\).*/\1/p' "$BOXLAB_RUN_DIR/fgcrash/state.json")
 	kill -9 "$sup"
-	wait
+	wait_jobs
 	run bx gc
 	[[ "$output" == *"removed fgcrash"* ]]
 	assert_no_leaks

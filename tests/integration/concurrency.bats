@@ -11,7 +11,7 @@ load helpers
 		( rc=0; timeout 60 "$BOXLAB" run -d busybox sleep 300 > "$BATS_TEST_TMPDIR/out.$i" 2>&1 || rc=$?
 		  echo "rc=$rc" >> "$BATS_TEST_TMPDIR/out.$i" ) &
 	done
-	wait
+	wait_jobs
 	[ "$(cat "$BATS_TEST_TMPDIR"/out.* | grep -c '^rc=0$')" -eq 50 ]
 	names=$(grep -hv '^rc=' "$BATS_TEST_TMPDIR"/out.* | sort)
 	[ "$(echo "$names" | wc -l)" -eq 50 ]
@@ -35,7 +35,7 @@ load helpers
 		( rc=0; timeout 60 "$BOXLAB" rm -f rs-prm > /dev/null 2>"$BATS_TEST_TMPDIR/err.$i" || rc=$?
 		  echo $rc > "$BATS_TEST_TMPDIR/rc.$i" ) &
 	done
-	wait
+	wait_jobs
 	[ "$(cat "$BATS_TEST_TMPDIR"/rc.* | sort -u)" = 0 ]
 	[ -z "$(cat "$BATS_TEST_TMPDIR"/err.*)" ]
 	assert_removed rs-prm
@@ -53,7 +53,7 @@ load helpers
 		( rc=0; timeout 60 "$BOXLAB" run -d --name rs-one busybox sleep 300 > /dev/null 2>&1 || rc=$?
 		  echo $rc > "$BATS_TEST_TMPDIR/rc.$i" ) &
 	done
-	wait
+	wait_jobs
 	[ "$(grep -lx 0 "$BATS_TEST_TMPDIR"/rc.* | wc -l)" -eq 1 ]
 	[ "$(grep -lx 2 "$BATS_TEST_TMPDIR"/rc.* | wc -l)" -eq 9 ]
 	[ "$(bx inspect --json rs-one | jq -r .status)" = running ]

@@ -85,6 +85,16 @@ free_port() {
 	return 1
 }
 
+# `wait` for the test's own background jobs.  A bare `wait` would also
+# wait for bats' per-test timeout watchdog (BATS_TEST_TIMEOUT, a job of
+# the same shell) and so always time out.
+wait_jobs() {
+	local p
+	for p in $(jobs -p); do
+		[ "$p" = "${BATS_killer_pid:-}" ] || wait "$p" || true
+	done
+}
+
 wait_for() { # wait_for SECONDS COMMAND...
 	local deadline=$((SECONDS + $1))
 	shift

@@ -111,7 +111,7 @@ load lesson_helpers
 	[[ "$output" == *"host-pid.txt says '1', not the host pid of lta-00-web's pid 1"* ]]
 	[[ "$output" == *"1/5 steps passed.  Next: step 2 ('boxlab lesson show 00 2')."* ]]
 	for i in 1 2 3 4; do bx lesson check --porcelain 00 >/dev/null & done
-	wait
+	wait_jobs
 	[ "$(jq -r '.lessons["00"].passed' "$BOXLAB_LESSON_STATE/lta/progress.json")" = 1 ]
 }
 
