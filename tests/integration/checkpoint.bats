@@ -154,7 +154,7 @@ assert_goes_on_from() { # NAME LAST
 	bx run --name "$name" --net=none busybox sh -c "$COUNTER" >"$out" 2>&1 &
 	wait_for 10 eval '[ "$(wc -l <"$out")" -ge 5 ]'
 	bx checkpoint "$name"
-	wait # the foreground run ends with its container
+	wait_jobs # the foreground run ends with its container
 	n=$(tail -n 1 "$out")
 	# its output went through pipes to that run; now to stdout.log
 	bx restore "$name"
