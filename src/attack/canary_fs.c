@@ -141,8 +141,8 @@ static int blockdev_plant(struct bx_atk_run *r, bx_err_t *err)
 		free(m.rel);
 		return -1;
 	}
-	strv_push(&r->args, xasprintf("%u", m.maj));
-	strv_push(&r->args, xasprintf("%u", m.min));
+	strv_pushf(&r->args, "%u", m.maj);
+	strv_pushf(&r->args, "%u", m.min);
 	strv_push(&r->args, m.fstype);
 	strv_push(&r->args, m.rel);
 	free(m.rel);
@@ -219,10 +219,10 @@ static int mknod_plant(struct bx_atk_run *r, bx_err_t *err)
 				  FIEMAP_EXTENT_DATA_INLINE | FIEMAP_EXTENT_NOT_ALIGNED | FIEMAP_EXTENT_DATA_ENCRYPTED)))
 		return bx_make_error(err, 0, "%s has no plain extent on the disk (flags 0x%x)", r->path,
 				     f.fm.fm_mapped_extents ? f.ext[0].fe_flags : 0);
-	strv_push(&r->args, xasprintf("%u", m.maj));
-	strv_push(&r->args, xasprintf("%u", m.min));
-	strv_push(&r->args, xasprintf("%llu", (unsigned long long)f.ext[0].fe_physical));
-	strv_push(&r->args, xasprintf("%zu", strlen(r->secret)));
+	strv_pushf(&r->args, "%u", m.maj);
+	strv_pushf(&r->args, "%u", m.min);
+	strv_pushf(&r->args, "%llu", (unsigned long long)f.ext[0].fe_physical);
+	strv_pushf(&r->args, "%zu", strlen(r->secret));
 	return 0;
 }
 

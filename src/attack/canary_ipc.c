@@ -36,7 +36,7 @@ static int shm_plant(struct bx_atk_run *r, bx_err_t *err)
 	strcpy(p, r->secret);
 	shmdt(p);
 	r->key = key;
-	strv_push(&r->args, xasprintf("0x%x", (unsigned)key));
+	strv_pushf(&r->args, "0x%x", (unsigned)key);
 	return 0;
 }
 
@@ -136,7 +136,7 @@ static int listen_plant(struct bx_atk_run *r, bx_err_t *err)
 	if (r->fd < 0 || bind(r->fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(r->fd, 8) < 0 ||
 	    getsockname(r->fd, (struct sockaddr *)&sa, &l) < 0)
 		return bx_make_error(err, errno, "cannot listen on 127.0.0.1");
-	strv_push(&r->args, xasprintf("%u", ntohs(sa.sin_port)));
+	strv_pushf(&r->args, "%u", ntohs(sa.sin_port));
 	return 0;
 }
 

@@ -89,7 +89,7 @@ static int canary_plant(struct bx_atk_run *r, bx_err_t *err)
 {
 	if (bx_atk_canary_process(r, err) < 0)
 		return -1;
-	strv_push(&r->args, xasprintf("%d", (int)r->canary));
+	strv_pushf(&r->args, "%d", (int)r->canary);
 	return 0;
 }
 
@@ -149,8 +149,8 @@ static int ptrace_plant(struct bx_atk_run *r, bx_err_t *err)
 {
 	if (canary_plant(r, err) < 0)
 		return -1;
-	strv_push(&r->args, xasprintf("%p", (const void *)bx_atk_canary_secret_addr()));
-	strv_push(&r->args, xasprintf("%zu", strlen(r->secret)));
+	strv_pushf(&r->args, "%p", (const void *)bx_atk_canary_secret_addr());
+	strv_pushf(&r->args, "%zu", strlen(r->secret));
 	return 0;
 }
 

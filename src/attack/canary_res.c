@@ -24,7 +24,7 @@
 static int fork_plant(struct bx_atk_run *r, bx_err_t *err)
 {
 	(void)err;
-	strv_push(&r->args, xasprintf("%d", FORK_COUNT));
+	strv_pushf(&r->args, "%d", FORK_COUNT);
 	return 0;
 }
 
@@ -51,7 +51,7 @@ const struct bx_attack bx_attack_fork = {
 static int mem_plant(struct bx_atk_run *r, bx_err_t *err)
 {
 	(void)err;
-	strv_push(&r->args, xasprintf("%d", MEM_MIB));
+	strv_pushf(&r->args, "%d", MEM_MIB);
 	return 0;
 }
 
@@ -92,8 +92,8 @@ const struct bx_attack bx_attack_memory = {
 static int cpu_plant(struct bx_atk_run *r, bx_err_t *err)
 {
 	(void)err;
-	strv_push(&r->args, xstrdup("2"));
-	strv_push(&r->args, xasprintf("%d", CPU_MS));
+	strv_push(&r->args, "2");
+	strv_pushf(&r->args, "%d", CPU_MS);
 	return 0;
 }
 

@@ -136,17 +136,16 @@ char *bx_matrix_blocked_by(const struct bx_matrix *m, size_t row)
 	return s;
 }
 
-static void pad(char **out, size_t *len, const char *s, size_t w)
+static void pad(FILE *f, const char *s, size_t w)
 {
-	size_t l = strlen(s);
-	*out = xrealloc(*out, *len + w + 4);
-	*len += (size_t)sprintf(*out + *len, " %s%*s |", s, (int)(w - l), "");
+	fprintf(f, " %-*s |", (int)w, s);
 }
 
 char *bx_matrix_format(const struct bx_matrix *m)
 {
-	size_t nc = strv_len(m->cols), nr = strv_len(m->rows);
+	size_t nc = strv_len(m->cols), nr = strv_len(m->rows), size;
 	size_t *w = xzalloc(sizeof *w * (nc + 2));
+	char *out = NULL;
 	w[0] = strlen("attack");
 	w[nc + 1] = strlen("blocked_by");
 	for (size_t i = 0; i < nc; i++)
@@ -157,31 +156,30 @@ char *bx_matrix_format(const struct bx_matrix *m)
 		if (strlen(m->blocked_by[r]) > w[nc + 1])
 			w[nc + 1] = strlen(m->blocked_by[r]);
 	}
-	char *out = xstrdup("|");
-	size_t len = 1;
-	pad(&out, &len, "attack", w[0]);
+	FILE *f = open_memstream(&out, &size);
+	if (!f)
+		bx_oom();
+	fputc('|', f);
+	pad(f, "attack", w[0]);
 	for (size_t i = 0; i < nc; i++)
-		pad(&out, &len, m->cols[i], w[i + 1]);
-	pad(&out, &len, "blocked_by", w[nc + 1]);
-	out = xrealloc(out, len + 2);
-	len += (size_t)sprintf(out + len, "\n|");
+		pad(f, m->cols[i], w[i + 1]);
+	pad(f, "blocked_by", w[nc + 1]);
+	fputs("\n|", f);
 	for (size_t i = 0; i < nc + 2; i++) {
-		out = xrealloc(out, len + w[i] + 4);
-		memset(out + len, '-', w[i] + 2);
-		len += w[i] + 2;
-		out[len++] = '|';
-		out[len] = '\0';
+		for (size_t k = 0; k < w[i] + 2; k++)
+			fputc('-', f);
+		fputc('|', f);
 	}
 	for (size_t r = 0; r < nr; r++) {
-		out = xrealloc(out, len + 3);
-		len += (size_t)sprintf(out + len, "\n|");
-		pad(&out, &len, m->rows[r], w[0]);
+		fputs("\n|", f);
+		pad(f, m->rows[r], w[0]);
 		for (size_t i = 0; i < nc; i++)
-			pad(&out, &len, cell(m->cells[r * nc + i]), w[i + 1]);
-		pad(&out, &len, m->blocked_by[r], w[nc + 1]);
+			pad(f, cell(m->cells[r * nc + i]), w[i + 1]);
+		pad(f, m->blocked_by[r], w[nc + 1]);
 	}
-	out = xrealloc(out, len + 2);
-	strcpy(out + len, "\n");
+	fputc('\n', f);
+	if (fclose(f) != 0)
+		bx_oom();
 	free(w);
 	return out;
 }

@@ -163,7 +163,7 @@ static int do_many(bool matrix, bool json, int parallel)
 			if (c == 1)
 				strv_push(&j->flags, "--isolation=none");
 			else if (c > 1)
-				strv_push(&j->flags, xasprintf("--no-%s", cols[c]));
+				strv_pushf(&j->flags, "--no-%s", cols[c]);
 		}
 	bx_err_t err = NULL;
 	uint64_t t0 = bx_now_us();

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static void __attribute__((noreturn)) oom(void)
+void bx_oom(void)
 {
 	static const char msg[] = "boxlab: out of memory\n";
 	if (write(2, msg, sizeof msg - 1) < 0) {
@@ -20,7 +20,7 @@ void *xmalloc(size_t n)
 {
 	void *p = malloc(n ? n : 1);
 	if (!p)
-		oom();
+		bx_oom();
 	return p;
 }
 
@@ -28,7 +28,7 @@ void *xzalloc(size_t n)
 {
 	void *p = calloc(1, n ? n : 1);
 	if (!p)
-		oom();
+		bx_oom();
 	return p;
 }
 
@@ -36,7 +36,7 @@ void *xrealloc(void *p, size_t n)
 {
 	p = realloc(p, n ? n : 1);
 	if (!p)
-		oom();
+		bx_oom();
 	return p;
 }
 
@@ -44,7 +44,7 @@ char *xstrdup(const char *s)
 {
 	char *d = strdup(s ? s : "");
 	if (!d)
-		oom();
+		bx_oom();
 	return d;
 }
 
@@ -52,7 +52,7 @@ char *xstrndup(const char *s, size_t n)
 {
 	char *d = strndup(s, n);
 	if (!d)
-		oom();
+		bx_oom();
 	return d;
 }
 
@@ -62,7 +62,7 @@ char *xasprintf(const char *fmt, ...)
 	char *s;
 	va_start(ap, fmt);
 	if (vasprintf(&s, fmt, ap) < 0)
-		oom();
+		bx_oom();
 	va_end(ap);
 	return s;
 }
@@ -80,6 +80,20 @@ void strv_push(char ***v, const char *s)
 	size_t n = strv_len(*v);
 	*v = xrealloc(*v, (n + 2) * sizeof **v);
 	(*v)[n] = xstrdup(s);
+	(*v)[n + 1] = NULL;
+}
+
+void strv_pushf(char ***v, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		bx_oom();
+	va_end(ap);
+	size_t n = strv_len(*v);
+	*v = xrealloc(*v, (n + 2) * sizeof **v);
+	(*v)[n] = s;
 	(*v)[n + 1] = NULL;
 }
 

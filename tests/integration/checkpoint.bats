@@ -18,10 +18,8 @@ setup() {
 
 setup_file() {
 	[ "$(id -u)" -eq 0 ] || { export CKPT_SKIP="needs root"; return 0; }
-	# make test SAN=1 links dynamically: the container's init maps host
-	# libraries, which CRIU refuses to restore (boxlab says so).
-	if ldd "$BOXLAB" >/dev/null 2>&1; then
-		export CKPT_SKIP="checkpoint needs the static build (this boxlab is dynamically linked, e.g. SAN=1)"
+	if ! static_boxlab; then
+		export CKPT_SKIP="$BX_DYNAMIC_SKIP"
 		return 0
 	fi
 	local check

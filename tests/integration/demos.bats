@@ -63,6 +63,7 @@ run_demo() {
 }
 
 @test "demos: 04-checkpoint-restore" {
+	static_boxlab || skip "$BX_DYNAMIC_SKIP"
 	run_demo 04-checkpoint-restore.sh
 }
 

@@ -85,6 +85,13 @@ free_port() {
 	return 1
 }
 
+# make test SAN=1 links boxlab dynamically: a container's init then maps
+# host libraries, which CRIU refuses to restore (and boxlab says so).
+BX_DYNAMIC_SKIP="checkpoint needs the static build (this boxlab is dynamically linked, e.g. SAN=1)"
+static_boxlab() {
+	! ldd "$BOXLAB" >/dev/null 2>&1
+}
+
 # `wait` for the test's own background jobs.  A bare `wait` would also
 # wait for bats' per-test timeout watchdog (BATS_TEST_TIMEOUT, a job of
 # the same shell) and so always time out.

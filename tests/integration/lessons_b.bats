@@ -81,6 +81,7 @@ teardown_file() {
 
 @test "lesson 10 checkpoint: an empty attempt fails with hints; the solution passes; reset stops the hand-made counter" {
 	[ "$(bx check --json | jq -r .criu.works)" = true ] || skip "no working CRIU here (make deps builds one)"
+	static_boxlab || skip "$BX_DYNAMIC_SKIP"
 	empty_attempt 10 'no container lsb-10-count yet' 'do step 1 first' 'do step 2 first' 'do step 1 first' \
 		'no CRIU images in $WORK/plain/img yet' 'no container lsb-10-tcp yet'
 	solve 10
