@@ -6,6 +6,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
+#include "util/json.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -100,7 +101,7 @@ static int import(const char *file, const char *name, const char *new_name, char
 		bx_error_wrap(err, "cannot unpack %s", file);
 		goto out;
 	}
-	meta = json_load_file(mpath, 0, NULL);
+	meta = bx_json_load(mpath, NULL);
 	const char *orig = json_string_value(json_object_get(meta, "name"));
 	if (!orig) {
 		bx_usage_error(err, "%s is not a checkpoint exported by boxlab (it has no checkpoint.json)", file);

@@ -11,6 +11,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
+#include "util/json.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -60,7 +61,7 @@ static json_t *load(bx_err_t *err)
 		json_object_set_new(o, "lessons", json_object());
 		return o;
 	}
-	json_t *o = json_load_file(path, 0, &je);
+	json_t *o = bx_json_load(path, &je);
 	if (!o || !json_is_object(o) || !json_is_object(json_object_get(o, "lessons"))) {
 		json_decref(o);
 		bx_make_error(err, 0, "%s is not a progress file: %s", path, o ? "no \"lessons\" object" : je.text);

@@ -14,6 +14,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
+#include "util/json.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -127,7 +128,7 @@ static int generate(int argc, char **argv)
 		return bx_cli_usage_error(&bx_cmd_seccomp, "usage: generate --from-trace FILE [-o OUT]");
 
 	json_error_t jerr;
-	json_t *root = json_load_file(from, 0, &jerr);
+	json_t *root = bx_json_load(from, &jerr);
 	if (!root) {
 		if (jerr.line <= 0)
 			bx_make_error(&err, errno ? errno : ENOENT, "cannot read trace %s", from);

@@ -56,6 +56,8 @@ static json_t *row_json(const struct row *r)
 	json_object_set_new(o, "blkio_write_bytes", json_integer((json_int_t)s->blk_write));
 	json_object_set_new(o, "net_rx_bytes", json_integer((json_int_t)s->net_rx));
 	json_object_set_new(o, "net_tx_bytes", json_integer((json_int_t)s->net_tx));
+	json_object_set_new(o, "net_rx_packets", json_integer((json_int_t)s->net_rx_packets));
+	json_object_set_new(o, "net_tx_packets", json_integer((json_int_t)s->net_tx_packets));
 	json_object_set_new(o, "oom_kills", json_integer((json_int_t)s->oom_kills));
 	json_object_set_new(o, "cpu_throttled", json_integer((json_int_t)s->cpu_throttled));
 	json_object_set_new(o, "pids_refused", json_integer((json_int_t)s->pids_refused));
@@ -219,7 +221,8 @@ const struct bx_cmd bx_cmd_stats = {
 	.options = "      --no-stream        print one sample and exit (CPU % over one interval)\n"
 		   "      --json             JSON: a list of objects (name, cpu_percent, mem_usage_bytes,\n"
 		   "                         mem_limit_bytes, pids, pids_limit, blkio_read_bytes,\n"
-		   "                         blkio_write_bytes, net_rx_bytes, net_tx_bytes, ...); one list\n"
+		   "                         blkio_write_bytes, net_rx_bytes, net_tx_bytes,\n"
+		   "                         net_rx_packets, net_tx_packets, ...); one list\n"
 		   "                         a line when streaming\n"
 		   "      --interval SECONDS time between samples (default 1, at least 0.1)\n",
 	.exec = stats_exec,

@@ -12,6 +12,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
+#include "util/json.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -230,7 +231,7 @@ int bx_oci_read(const char *dir, struct bx_oci_image *img, bx_err_t *err)
 	cleanup_free char *layout = xasprintf("%s/oci-layout", dir);
 	cleanup_free char *indexp = xasprintf("%s/index.json", dir);
 	json_error_t je;
-	json_t *j = json_load_file(layout, 0, &je);
+	json_t *j = bx_json_load(layout, &je);
 	const char *ver = json_string_value(json_object_get(j, "imageLayoutVersion"));
 	if (!ver || strncmp(ver, "1.", 2)) {
 		json_decref(j);
@@ -238,7 +239,7 @@ int bx_oci_read(const char *dir, struct bx_oci_image *img, bx_err_t *err)
 				     ver ? "unsupported imageLayoutVersion" : je.text[0] ? je.text : "no imageLayoutVersion");
 	}
 	json_decref(j);
-	json_t *index = json_load_file(indexp, 0, &je);
+	json_t *index = bx_json_load(indexp, &je);
 	if (!json_is_object(index)) {
 		json_decref(index);
 		return bx_make_error(err, 0, "cannot read %s: %s", indexp, index ? "not a JSON object" : je.text);

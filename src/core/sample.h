@@ -17,7 +17,8 @@ int bx_sample(const char *name, struct bx_stats *out, bx_err_t *err);
  * keep the cgroup files open between samples (see bx_cg_read_cache). */
 void bx_sample_keep_open(void);
 
-/* Parse /proc/PID/net/dev text: bytes received and sent, lo left out. */
-void bx_sample_netdev(const char *text, uint64_t *rx, uint64_t *tx);
+/* Parse /proc/PID/net/dev text: bytes and packets received and sent
+ * (net_rx, net_tx, net_rx_packets, net_tx_packets), lo left out. */
+void bx_sample_netdev(const char *text, struct bx_stats *out);
 
 #endif

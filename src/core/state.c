@@ -4,6 +4,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
+#include "util/json.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -281,7 +282,7 @@ int bx_state_read(const char *name, struct bx_state *st, bx_err_t *err)
 	memset(st, 0, sizeof *st);
 	if (bx_name_check(name, err) < 0)
 		return -1;
-	o = json_load_file(path, 0, &jerr);
+	o = bx_json_load(path, &jerr);
 	if (!o) {
 		cleanup_free char *dir = bx_state_path(name, NULL);
 		if (access(dir, F_OK) < 0)
@@ -324,7 +325,7 @@ int bx_state_read(const char *name, struct bx_state *st, bx_err_t *err)
 	 * Docker's OOMKilled it describes how a container ended. */
 	if (st->status == BX_EXITED || st->status == BX_DEAD) {
 		cleanup_free char *vpath = bx_state_path(name, "violations.json");
-		json_t *v = json_load_file(vpath, 0, NULL);
+		json_t *v = bx_json_load(vpath, NULL);
 		st->oom_killed = json_integer_value(json_object_get(v, "oom_kills")) > 0;
 		json_decref(v);
 	}

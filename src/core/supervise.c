@@ -6,6 +6,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
+#include "util/json.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -80,7 +81,7 @@ bool bx_health_step(struct bx_health *h, bool ok, bool in_start_period, unsigned
 void bx_health_status(const char *name, char *buf, size_t len)
 {
 	cleanup_free char *path = bx_state_path(name, "health.json");
-	json_t *o = json_load_file(path, 0, NULL);
+	json_t *o = bx_json_load(path, NULL);
 	const char *s = json_string_value(json_object_get(o, "status"));
 	snprintf(buf, len, "%s", s ? s : "");
 	json_decref(o);

@@ -36,6 +36,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
+#include "util/json.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -894,7 +895,7 @@ void bx_cg_record(const char *name, struct bx_timeline *tl, const struct bx_stat
 		return;
 	}
 	cleanup_free char *path = bx_state_path(name, "violations.json");
-	json_t *o = json_load_file(path, 0, NULL);
+	json_t *o = bx_json_load(path, NULL);
 	if (!json_is_object(o)) {
 		json_decref(o);
 		o = json_object();

@@ -61,10 +61,11 @@ char *bx_cg_parent(const struct bx_cg *cg, const char *hier)
 
 char *bx_cg_dir(const struct bx_cg *cg, const char *hier, const char *file)
 {
-	cleanup_free char *parent = bx_cg_parent(cg, hier);
-	if (file)
-		return xasprintf("%s/%s/%s", parent, cg->name, file);
-	return xasprintf("%s/%s", parent, cg->name);
+	/* One format, not bx_cg_parent's and another: samplers build a
+	 * dozen of these per container and second. */
+	bool h = hier && *hier;
+	return xasprintf("%s%s%s/boxlab/%s%s%s", cg->root, h ? "/" : "", h ? hier : "", cg->name, file ? "/" : "",
+			 file ? file : "");
 }
 
 char *bx_cg_path(const struct bx_cg *cg, enum bx_cg_key key)

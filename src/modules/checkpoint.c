@@ -45,6 +45,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
+#include "util/json.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -183,7 +184,7 @@ void *bx_checkpoint_info(const char *name)
 {
 	cleanup_free char *dir = bx_checkpoint_dir(name);
 	cleanup_free char *path = xasprintf("%s/checkpoint.json", dir);
-	json_t *meta = json_load_file(path, 0, NULL);
+	json_t *meta = bx_json_load(path, NULL);
 	if (!meta)
 		return NULL;
 	json_t *o = json_object();

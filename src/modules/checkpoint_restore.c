@@ -27,6 +27,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
+#include "util/json.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -116,7 +117,7 @@ int bx_restore_check(const char *dir, bx_err_t *err)
 {
 	struct bx_criu_info ci;
 	cleanup_free char *mpath = xasprintf("%s/checkpoint.json", dir);
-	json_t *meta = json_load_file(mpath, 0, NULL);
+	json_t *meta = bx_json_load(mpath, NULL);
 	int ret = 0;
 	if (!meta)
 		return bx_make_error(err, errno, "cannot read %s", mpath);
@@ -164,7 +165,7 @@ int bx_restore_supervise(struct bx_spec *spec, const char *dir, int notify_fd, b
 	bx_box_init(&box, spec);
 	bx_relay_init(&relay);
 	cleanup_free char *mpath = xasprintf("%s/checkpoint.json", dir);
-	json_t *meta = json_load_file(mpath, 0, NULL);
+	json_t *meta = bx_json_load(mpath, NULL);
 	if (!meta) {
 		bx_make_error(err, errno, "cannot read %s", mpath);
 		goto fail;

@@ -3,6 +3,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
+#include "util/json.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -196,7 +197,7 @@ int bx_leases_load(const char *path, struct bx_leases *l, bx_err_t *err)
 {
 	json_error_t je;
 	memset(l, 0, sizeof *l);
-	json_t *root = json_load_file(path, 0, &je);
+	json_t *root = bx_json_load(path, &je);
 	if (!root) {
 		if (access(path, F_OK) < 0 && errno == ENOENT)
 			return 0;

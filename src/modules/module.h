@@ -77,7 +77,7 @@ struct bx_stats {
 	uint64_t pids, pids_limit;     /* limit 0: no limit */
 	uint64_t blk_read, blk_write;
 	uint64_t net_rx, net_tx;
-	uint64_t net_rx_packets, net_tx_packets; /* the network module's veth */
+	uint64_t net_rx_packets, net_tx_packets;
 	/* Resource violations, counted by the kernel since the start. */
 	uint64_t oom_kills;     /* processes the OOM killer took */
 	uint64_t mem_peak;      /* highest usage so far */

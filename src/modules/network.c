@@ -44,6 +44,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
+#include "util/json.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -263,7 +264,7 @@ int bx_net_state_read(const char *dir, struct bx_net_state *s)
 {
 	cleanup_free char *path = xasprintf("%s/network.json", dir);
 	memset(s, 0, sizeof *s);
-	json_t *o = json_load_file(path, 0, NULL);
+	json_t *o = bx_json_load(path, NULL);
 	if (!o)
 		return 0;
 #define DUP(f) s->f = jstr(o, #f) ? xstrdup(jstr(o, #f)) : NULL
@@ -792,23 +793,6 @@ static void teardown(struct bx_box *box)
 	bx_net_state_free(&s);
 }
 
-static int stats(const struct bx_box *box, struct bx_stats *out)
-{
-	struct bx_net_state s;
-	struct bx_net_counters c;
-	cleanup_free char *dir = bx_state_path(box->name, NULL);
-	if (bx_net_state_read(dir, &s) <= 0)
-		return 0;
-	if (s.veth && bx_net_counters(s.veth, &c) == 0) {
-		out->net_rx = c.rx_bytes;
-		out->net_tx = c.tx_bytes;
-		out->net_rx_packets = c.rx_packets;
-		out->net_tx_packets = c.tx_packets;
-	}
-	bx_net_state_free(&s);
-	return 0;
-}
-
 static void probe(struct bx_probe *out)
 {
 	bx_err_t err = NULL;
@@ -840,6 +824,5 @@ const struct bx_module bx_module_network = {
 	.prepare = prepare,
 	.parent_setup = parent_setup,
 	.exec_parent = exec_parent,
-	.stats = stats,
 	.teardown = teardown,
 };

@@ -16,6 +16,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
+#include "util/json.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -128,7 +129,7 @@ static int read_def(const char *name, struct bx_network *n, bx_err_t *err)
 	cleanup_free char *path = bx_net_path(name, "network.json");
 	json_error_t je;
 	memset(n, 0, sizeof *n);
-	json_t *o = json_load_file(path, 0, &je);
+	json_t *o = bx_json_load(path, &je);
 	if (!o)
 		return errno == ENOENT || access(path, F_OK) < 0 ? 0
 		       : bx_make_error(err, 0, "network: cannot read %s: %s", path, je.text);

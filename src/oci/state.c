@@ -17,6 +17,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
+#include "util/json.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -67,7 +68,7 @@ int bx_oci_state_read(const char *id, struct bx_oci_state *st, bx_err_t *err)
 		return -1;
 	cleanup_free char *path = bx_oci_path(id, "state.json");
 	json_error_t je;
-	json_t *o = json_load_file(path, 0, &je);
+	json_t *o = bx_json_load(path, &je);
 	if (!o) {
 		if (access(path, F_OK) < 0)
 			return bx_make_error(err, ENOENT, "container \"%s\" does not exist (in %s; 'boxlab list' shows them)",

@@ -516,9 +516,11 @@ static void detail_draw(struct bxui_panel *p)
 		snprintf(pl, sizeof pl, "%llu", (unsigned long long)c->stats.pids_limit);
 		bxui_fmt_bytes(c->stats.net_rx, nr, sizeof nr);
 		bxui_fmt_bytes(c->stats.net_tx, nt, sizeof nt);
-		snprintf(line, sizeof line, "CPU %.1f%%  MEM %s/%s  PIDS %llu/%s  NET rx %s tx %s  MODULES %s", c->cpu_pct,
-			 a, c->stats.mem_limit ? b : s->g->inf, (unsigned long long)c->stats.pids,
-			 c->stats.pids_limit ? pl : s->g->inf, nr, nt, cell);
+		snprintf(line, sizeof line,
+			 "CPU %.1f%%  MEM %s/%s  PIDS %llu/%s  NET rx %s (%llu pkts) tx %s (%llu pkts)  MODULES %s",
+			 c->cpu_pct, a, c->stats.mem_limit ? b : s->g->inf, (unsigned long long)c->stats.pids,
+			 c->stats.pids_limit ? pl : s->g->inf, nr, (unsigned long long)c->stats.net_rx_packets, nt,
+			 (unsigned long long)c->stats.net_tx_packets, cell);
 		bxui_put(s, y + 1, x, w, BXUI_C_NORMAL, line);
 	} else {
 		bxui_putf(s, y + 1, x, w, BXUI_C_NORMAL, "not running: no live figures  MODULES %s", cell);

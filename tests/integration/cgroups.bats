@@ -232,7 +232,7 @@ count_of() { bx logs "$1" | tail -1; }
 	sleep 0.5
 	out=$(bx stats --no-stream --json --interval 0.3 "$n")
 	for f in name cpu_percent mem_usage_bytes mem_limit_bytes pids pids_limit blkio_read_bytes blkio_write_bytes \
-		net_rx_bytes net_tx_bytes; do
+		net_rx_bytes net_tx_bytes net_rx_packets net_tx_packets; do
 		jq -e ".[0] | has(\"$f\")" <<<"$out" >/dev/null || { echo "missing $f" >&2; false; }
 	done
 	[ "$(jq -r '.[0].name' <<<"$out")" = "$n" ]

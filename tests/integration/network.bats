@@ -318,6 +318,9 @@ C
 	[ "$status" -eq 0 ]
 	[ "$(jq -r '.[0].net_rx_bytes' <<<"$output")" -gt 0 ]
 	[ "$(jq -r '.[0].net_tx_bytes' <<<"$output")" -gt 0 ]
+	# the three echo requests went out, their replies came in
+	[ "$(jq -r '.[0].net_tx_packets' <<<"$output")" -ge 3 ]
+	[ "$(jq -r '.[0].net_rx_packets' <<<"$output")" -ge 3 ]
 	run bx network inspect --json boxlab
 	[ "$(jq -r --arg n "$s" '.containers[] | select(.name == $n) | .tx_packets' <<<"$output")" -ge 3 ]
 	[ "$(jq -r --arg n "$s" '.containers[] | select(.name == $n) | .rx_packets' <<<"$output")" -ge 3 ]

@@ -823,7 +823,7 @@ static void test_v1_sample_freeze_destroy(void **state)
 
 static void test_netdev(void **state)
 {
-	uint64_t rx, tx;
+	struct bx_stats s = {0};
 	(void)state;
 	bx_sample_netdev("Inter-|   Receive                                                |  Transmit\n"
 			 " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop "
@@ -834,9 +834,11 @@ static void test_netdev(void **state)
 			 "   0     0       0          0\n"
 			 "  veth1:     20       1    0    0    0     0          0         0       30       1    0    0 "
 			 "   0     0       0          0\n",
-			 &rx, &tx);
-	assert_int_equal(rx, 1520);
-	assert_int_equal(tx, 730);
+			 &s);
+	assert_int_equal(s.net_rx, 1520);
+	assert_int_equal(s.net_tx, 730);
+	assert_int_equal(s.net_rx_packets, 13);
+	assert_int_equal(s.net_tx_packets, 8);
 }
 
 int main(void)
