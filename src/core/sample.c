@@ -13,6 +13,7 @@
 #include "core/proc.h"
 #include "core/state.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/xalloc.h"
 
 #include <fcntl.h>
@@ -80,14 +81,14 @@ static void sample_net(pid_t pid, struct bx_stats *out)
 }
 
 /* Samplers that keep files open keep each parsed state.json too, for as
- * long as it is the same file: every save renames a new one into place,
- * so a new inode tells.  Parsing (jansson, ~150 instructions a byte) was
- * most of a quiet sample's user time; a stat() is not. */
+ * long as its text is the same: parsing (jansson, ~150 instructions a
+ * byte) was most of a quiet sample's user time, reading it is not.  (Not
+ * the inode: ext4 hands a freed one out again to the next save.) */
 static bool keep;
 static struct kept {
 	char *name;
-	dev_t dev;
-	ino_t ino;
+	char *text;
+	size_t len;
 	struct bx_state st;
 } *kept;
 static size_t n_kept, hint;
@@ -110,52 +111,69 @@ static struct kept *kept_of(const char *name)
 	return NULL;
 }
 
-/* The state of `name`: *own, filled, or a kept one (not to be freed). */
-static struct bx_state *state_of(const char *name, struct bx_state *own, bx_err_t *err)
+const struct bx_state *bx_sample_state(const char *name, struct bx_state *own, bx_err_t *err)
 {
 	if (!keep)
 		return bx_state_read(name, own, err) == 0 ? own : NULL;
 	if (bx_name_check(name, err) < 0)
 		return NULL;
 	cleanup_free char *path = bx_state_path(name, "state.json");
-	struct stat sb;
-	if (stat(path, &sb) < 0)
+	size_t len;
+	bx_err_t tmp = NULL;
+	char *text = bx_read_file(path, &len, &tmp);
+	if (!text) {
+		bx_error_release(&tmp);
 		return bx_state_read(name, own, err) < 0 ? NULL : own;
+	}
 	struct kept *k = kept_of(name);
-	if (k && k->dev == sb.st_dev && k->ino == sb.st_ino)
+	if (k && k->len == len && !memcmp(k->text, text, len)) {
+		free(text);
 		return &k->st;
-	if (bx_state_read(name, own, err) < 0)
+	}
+	if (bx_state_read(name, own, err) < 0) {
+		free(text);
 		return NULL;
+	}
 	if (!k) {
 		kept = xrealloc(kept, (n_kept + 1) * sizeof *kept);
 		k = &kept[n_kept++];
 		k->name = xstrdup(name);
 	} else {
+		free(k->text);
 		bx_state_free(&k->st);
 	}
-	/* Read after the stat: at worst newer than that inode, and the
-	 * next sample reads it again. */
-	k->dev = sb.st_dev;
-	k->ino = sb.st_ino;
+	/* Should the file have changed between the two reads, the next
+	 * sample sees other text and reads it again. */
+	k->text = text;
+	k->len = len;
 	k->st = *own;
 	return &k->st;
 }
 
 int bx_sample(const char *name, struct bx_stats *out, bx_err_t *err)
 {
-	struct bx_state own, *st;
+	struct bx_state own;
+	const struct bx_state *st = bx_sample_state(name, &own, err);
+	if (!st) {
+		memset(out, 0, sizeof *out);
+		return -1;
+	}
+	int ret = bx_sample_of(st, out, err);
+	if (st == &own)
+		bx_state_free(&own);
+	return ret;
+}
+
+int bx_sample_of(const struct bx_state *st, struct bx_stats *out, bx_err_t *err)
+{
 	struct bx_spec spec;
 	struct bx_box box;
-	int ret = -1;
 
 	memset(out, 0, sizeof *out);
-	if (!(st = state_of(name, &own, err)))
-		return -1;
-	if ((st->status != BX_RUNNING && st->status != BX_PAUSED) || !bx_state_supervisor_alive(st)) {
-		bx_usage_error(err, "%s is not running (it is %s)", name,
-			       st->status == BX_RUNNING || st->status == BX_PAUSED ? "dead" : bx_status_name(st->status));
-		goto out;
-	}
+	if ((st->status != BX_RUNNING && st->status != BX_PAUSED) || !bx_state_supervisor_alive(st))
+		return bx_usage_error(err, "%s is not running (it is %s)", st->name,
+				      st->status == BX_RUNNING || st->status == BX_PAUSED ? "dead"
+											: bx_status_name(st->status));
 	/* The modules from state.json, not a parsed spec: hooks only need
 	 * the name, the pid and which modules are on. */
 	bx_box_of_state(&box, &spec, st);
@@ -168,9 +186,5 @@ int bx_sample(const char *name, struct bx_stats *out, bx_err_t *err)
 			bx_modules[i]->stats(&box, out);
 	sample_net(st->pid, out);
 	out->paused = st->status == BX_PAUSED;
-	ret = 0;
-out:
-	if (st == &own)
-		bx_state_free(&own);
-	return ret;
+	return 0;
 }

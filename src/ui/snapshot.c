@@ -129,7 +129,7 @@ static void fill_one(struct bxui_sampler *s, struct bxui_ctr *c, const struct bx
 		h->have_prev = false;
 		return;
 	}
-	if (bx_sample(c->name, &c->stats, &err) < 0) {
+	if (bx_sample_of(st, &c->stats, &err) < 0) {
 		/* It stopped between the state read and the sample. */
 		bx_error_release(&err);
 		h->have_prev = false;
@@ -158,15 +158,17 @@ void bxui_sample(struct bxui_sampler *s, struct bxui_snapshot *snap)
 	for (size_t i = 0; i < s->n; i++)
 		s->h[i]->seen = false;
 	for (size_t i = 0; names[i]; i++) {
-		struct bx_state st;
+		struct bx_state own;
 		bx_err_t err = NULL;
-		if (bx_state_read(names[i], &st, &err) < 0) {
+		const struct bx_state *st = bx_sample_state(names[i], &own, &err);
+		if (!st) {
 			/* Being created or removed right now: next round. */
 			bx_error_release(&err);
 			continue;
 		}
-		fill_one(s, &snap->c[snap->n++], &st);
-		bx_state_free(&st);
+		fill_one(s, &snap->c[snap->n++], st);
+		if (st == &own)
+			bx_state_free(&own);
 	}
 	sampler_prune(s);
 	snap->taken_us = bx_now_us();
