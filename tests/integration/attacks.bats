@@ -32,7 +32,13 @@ host_traces() {
 	echo "$stderr"
 	[ "$status" -eq 0 ]
 	took=$((SECONDS - start))
-	diff <(expected_table) <(printf '%s\n' "$output" | grep '^|' | grep -v '^|-' | tr -s ' ')
+	# exe-overwrite makes the runtime re-execute itself inside the
+	# container: a dynamically linked one (make test SAN=1) finds no
+	# loader in the image, so only the host-root runs can escape there.
+	local skip_row='^$'
+	static_boxlab || skip_row='^| exe-overwrite '
+	diff <(expected_table | grep -v "$skip_row") \
+		<(printf '%s\n' "$output" | grep '^|' | grep -v '^|-' | tr -s ' ' | grep -v "$skip_row")
 	echo "matrix took $took s" >&3
 	[ "$took" -lt 180 ]
 	sleep 0.5

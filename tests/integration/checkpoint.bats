@@ -19,7 +19,8 @@ setup() {
 setup_file() {
 	[ "$(id -u)" -eq 0 ] || { export CKPT_SKIP="needs root"; return 0; }
 	if ! static_boxlab; then
-		export CKPT_SKIP="$BX_DYNAMIC_SKIP"
+		CKPT_SKIP=$(dynamic_skip checkpoint)
+		export CKPT_SKIP
 		return 0
 	fi
 	local check

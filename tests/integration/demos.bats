@@ -63,7 +63,7 @@ run_demo() {
 }
 
 @test "demos: 04-checkpoint-restore" {
-	static_boxlab || skip "$BX_DYNAMIC_SKIP"
+	static_boxlab || skip "$(dynamic_skip checkpoint)"
 	run_demo 04-checkpoint-restore.sh
 }
 

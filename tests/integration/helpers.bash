@@ -86,10 +86,14 @@ free_port() {
 }
 
 # make test SAN=1 links boxlab dynamically: a container's init then maps
-# host libraries, which CRIU refuses to restore (and boxlab says so).
-BX_DYNAMIC_SKIP="checkpoint needs the static build (this boxlab is dynamically linked, e.g. SAN=1)"
+# host libraries, which CRIU refuses to restore (and boxlab says so), and
+# the runtime cannot re-execute itself inside an image without the
+# host's loader (the exe-overwrite attack).
 static_boxlab() {
 	! ldd "$BOXLAB" >/dev/null 2>&1
+}
+dynamic_skip() { # dynamic_skip WHAT
+	echo "$1 needs the static build (this boxlab is dynamically linked, e.g. SAN=1)"
 }
 
 # `wait` for the test's own background jobs.  A bare `wait` would also

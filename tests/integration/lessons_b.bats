@@ -81,7 +81,7 @@ teardown_file() {
 
 @test "lesson 10 checkpoint: an empty attempt fails with hints; the solution passes; reset stops the hand-made counter" {
 	[ "$(bx check --json | jq -r .criu.works)" = true ] || skip "no working CRIU here (make deps builds one)"
-	static_boxlab || skip "$BX_DYNAMIC_SKIP"
+	static_boxlab || skip "$(dynamic_skip checkpoint)"
 	empty_attempt 10 'no container lsb-10-count yet' 'do step 1 first' 'do step 2 first' 'do step 1 first' \
 		'no CRIU images in $WORK/plain/img yet' 'no container lsb-10-tcp yet'
 	solve 10
@@ -95,6 +95,7 @@ teardown_file() {
 }
 
 @test "lesson 11 escape lab: an empty attempt fails with hints; the solution passes, proven by attacking again" {
+	static_boxlab || skip "$(dynamic_skip 'its step 4 (exe-overwrite escapes)')"
 	lesson_start 11
 	[ -s "$BOXLAB_LESSON_STATE/lsb/11/legacy.ini" ] # start.sh handed out the legacy config
 	empty_attempt 11 'sudo boxlab attack kill-host --isolation=none --json' 'write an attack and its smallest escaping set' \
