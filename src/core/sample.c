@@ -17,9 +17,11 @@
 #include "util/xalloc.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -64,51 +66,120 @@ static bool own_netns(pid_t pid)
 	return a.st_ino != self.st_ino || a.st_dev != self.st_dev;
 }
 
-static void sample_net(pid_t pid, struct bx_stats *out)
+/* *keep_fd: -1, or /proc/PID/net/dev kept open (read again from 0, it
+ * is made anew); -2 when the caller keeps nothing. */
+static void sample_net(pid_t pid, int *keep_fd, struct bx_stats *out)
 {
 	char path[64], buf[8192];
-	if (!own_netns(pid))
-		return;
-	snprintf(path, sizeof path, "/proc/%d/net/dev", pid);
-	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
+	int fd = *keep_fd;
+	if (fd < 0) {
+		snprintf(path, sizeof path, "/proc/%d/net/dev", pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return;
+	}
+	ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+	if (*keep_fd == -1 && n > 0)
+		*keep_fd = fd;
+	else if (fd != *keep_fd)
+		close(fd);
 	if (n <= 0)
 		return;
 	buf[n] = '\0';
 	bx_sample_netdev(buf, out);
 }
 
-/* Samplers that keep files open keep each parsed state.json too, for as
- * long as its text is the same: parsing (jansson, ~150 instructions a
- * byte) was most of a quiet sample's user time, reading it is not.  (Not
- * the inode: ext4 hands a freed one out again to the next save.) */
+/* Samplers (stats, the dashboard; bx_sample_keep_open) keep what they
+ * learnt of a container between rounds, for as long as its state.json
+ * is the one they parsed:
+ *  - the parsed state: jansson takes ~150 instructions a byte, most of
+ *    a quiet sample's user time;
+ *  - that file, open: every save renames a new one into place, so the
+ *    kept one has no link left once it is stale, and one fstat() tells
+ *    (the inode number would not: ext4 hands a freed one out again);
+ *  - a pidfd of the supervisor, which polls readable once it has ended,
+ *    instead of reading /proc/PID/stat every round;
+ *  - whether the init has a network namespace of its own, and then its
+ *    /proc/PID/net/dev, open (it pins that namespace: only while the
+ *    container runs unchanged, or a few seconds after it is gone);
+ *  - which modules are on, as a box for the modules' stats hooks.
+ * An entry not asked for in a while (a removed container) is let go. */
+#define KEPT_IDLE_US 5000000
 static bool keep;
 static struct kept {
 	char *name;
-	char *text;
-	size_t len;
+	int fd;
+	int sup_pidfd;
+	int own_netns; /* -1: not looked at yet */
+	int netdev_fd;
+	uint64_t used_us;
 	struct bx_state st;
-} *kept;
+	struct bx_spec spec;
+	struct bx_box box;
+} **kept;
 static size_t n_kept, hint;
+static uint64_t swept_us;
 
 void bx_sample_keep_open(void)
 {
 	bx_cg_read_cache(true);
+	if (keep)
+		return;
 	keep = true;
+	/* A dozen files per container stay open: let the soft limit go up
+	 * to the hard one (no privilege needed), so 200 containers fit. */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max && rl.rlim_cur < 8192) {
+		rl.rlim_cur = rl.rlim_max < 8192 ? rl.rlim_max : 8192;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static void kept_forget(struct kept *k)
+{
+	if (k->fd >= 0)
+		close(k->fd);
+	if (k->sup_pidfd >= 0)
+		close(k->sup_pidfd);
+	if (k->netdev_fd >= 0)
+		close(k->netdev_fd);
+	k->fd = k->sup_pidfd = k->own_netns = k->netdev_fd = -1;
+	bx_state_free(&k->st);
+}
+
+static void kept_sweep(uint64_t now)
+{
+	swept_us = now;
+	for (size_t i = 0; i < n_kept;) {
+		if (now - kept[i]->used_us < KEPT_IDLE_US) {
+			i++;
+			continue;
+		}
+		kept_forget(kept[i]);
+		free(kept[i]->name);
+		free(kept[i]);
+		kept[i] = kept[--n_kept];
+	}
+	hint = 0;
 }
 
 static struct kept *kept_of(const char *name)
 {
 	for (size_t k = 0; k < n_kept; k++) {
 		size_t i = (hint + k) % n_kept;
-		if (!strcmp(kept[i].name, name)) {
+		if (!strcmp(kept[i]->name, name)) {
 			hint = i + 1; /* samplers go round in the same order */
-			return &kept[i];
+			return kept[i];
 		}
 	}
 	return NULL;
+}
+
+/* The kept entry behind a state bx_sample_state() returned, or NULL. */
+static struct kept *kept_of_state(const struct bx_state *st)
+{
+	struct kept *k = keep && st->name ? kept_of(st->name) : NULL;
+	return k && &k->st == st ? k : NULL;
 }
 
 const struct bx_state *bx_sample_state(const char *name, struct bx_state *own, bx_err_t *err)
@@ -117,37 +188,60 @@ const struct bx_state *bx_sample_state(const char *name, struct bx_state *own, b
 		return bx_state_read(name, own, err) == 0 ? own : NULL;
 	if (bx_name_check(name, err) < 0)
 		return NULL;
-	cleanup_free char *path = bx_state_path(name, "state.json");
-	size_t len;
-	bx_err_t tmp = NULL;
-	char *text = bx_read_file(path, &len, &tmp);
-	if (!text) {
-		bx_error_release(&tmp);
-		return bx_state_read(name, own, err) < 0 ? NULL : own;
-	}
+	uint64_t now = bx_now_us();
+	if (now - swept_us > KEPT_IDLE_US)
+		kept_sweep(now);
 	struct kept *k = kept_of(name);
-	if (k && k->len == len && !memcmp(k->text, text, len)) {
-		free(text);
+	struct stat sb;
+	if (k && k->fd >= 0 && fstat(k->fd, &sb) == 0 && sb.st_nlink > 0) {
+		k->used_us = now;
 		return &k->st;
 	}
-	if (bx_state_read(name, own, err) < 0) {
-		free(text);
-		return NULL;
+	/* Opened before the read: should a save come in between, this file
+	 * is the older one, loses its link, and the next round reads again. */
+	cleanup_free char *path = bx_state_path(name, "state.json");
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (bx_state_read(name, own, err) < 0 || fd < 0) {
+		if (fd >= 0)
+			close(fd);
+		return *err ? NULL : own; /* read, but no fd to keep */
 	}
 	if (!k) {
 		kept = xrealloc(kept, (n_kept + 1) * sizeof *kept);
-		k = &kept[n_kept++];
+		k = kept[n_kept++] = xzalloc(sizeof *k);
 		k->name = xstrdup(name);
+		k->fd = k->sup_pidfd = k->netdev_fd = -1;
 	} else {
-		free(k->text);
-		bx_state_free(&k->st);
+		kept_forget(k);
 	}
-	/* Should the file have changed between the two reads, the next
-	 * sample sees other text and reads it again. */
-	k->text = text;
-	k->len = len;
+	k->fd = fd;
+	k->own_netns = -1;
+	k->used_us = now;
 	k->st = *own;
+	bx_box_of_state(&k->box, &k->spec, &k->st);
 	return &k->st;
+}
+
+/* Whether the supervisor lives: /proc/PID/stat's start time once, then
+ * a poll of a pidfd (readable once the process has ended). */
+static bool supervisor_alive(const struct bx_state *st)
+{
+	struct kept *k = kept_of_state(st);
+	if (k && k->sup_pidfd >= 0) {
+		struct pollfd p = {.fd = k->sup_pidfd, .events = POLLIN};
+		return poll(&p, 1, 0) == 0;
+	}
+	if (!bx_state_supervisor_alive(st))
+		return false;
+	if (k) {
+		/* Alive after the open too: the pidfd is that process's. */
+		int fd = bx_pidfd_open(st->supervisor);
+		if (fd >= 0 && bx_state_supervisor_alive(st))
+			k->sup_pidfd = fd;
+		else if (fd >= 0)
+			close(fd);
+	}
+	return true;
 }
 
 int bx_sample(const char *name, struct bx_stats *out, bx_err_t *err)
@@ -166,25 +260,33 @@ int bx_sample(const char *name, struct bx_stats *out, bx_err_t *err)
 
 int bx_sample_of(const struct bx_state *st, struct bx_stats *out, bx_err_t *err)
 {
-	struct bx_spec spec;
-	struct bx_box box;
+	struct bx_spec own_spec;
+	struct bx_box own_box, *box = &own_box;
+	struct kept *k = kept_of_state(st);
 
 	memset(out, 0, sizeof *out);
-	if ((st->status != BX_RUNNING && st->status != BX_PAUSED) || !bx_state_supervisor_alive(st))
+	if ((st->status != BX_RUNNING && st->status != BX_PAUSED) || !supervisor_alive(st))
 		return bx_usage_error(err, "%s is not running (it is %s)", st->name,
 				      st->status == BX_RUNNING || st->status == BX_PAUSED ? "dead"
 											: bx_status_name(st->status));
 	/* The modules from state.json, not a parsed spec: hooks only need
 	 * the name, the pid and which modules are on. */
-	bx_box_of_state(&box, &spec, st);
+	if (k)
+		box = &k->box;
+	else
+		bx_box_of_state(&own_box, &own_spec, st);
 	/* No timeline: a hook that finds something to record opens it
 	 * (bx_cg_record), which spares every quiet sample two syscalls. */
 
 	out->sampled_us = bx_now_us();
 	for (size_t i = 0; bx_modules[i]; i++)
-		if (spec.modules[i] && bx_modules[i]->stats)
-			bx_modules[i]->stats(&box, out);
-	sample_net(st->pid, out);
+		if (box->spec->modules[i] && bx_modules[i]->stats)
+			bx_modules[i]->stats(box, out);
+	if (k && k->own_netns < 0)
+		k->own_netns = own_netns(st->pid);
+	int no_fd = -2;
+	if (k ? k->own_netns : own_netns(st->pid))
+		sample_net(st->pid, k ? &k->netdev_fd : &no_fd, out);
 	out->paused = st->status == BX_PAUSED;
 	return 0;
 }
