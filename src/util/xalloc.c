@@ -56,13 +56,19 @@ char *xstrndup(const char *s, size_t n)
 	return d;
 }
 
+static char *xvasprintf(const char *fmt, va_list ap)
+{
+	char *s;
+	if (vasprintf(&s, fmt, ap) < 0)
+		bx_oom();
+	return s;
+}
+
 char *xasprintf(const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		bx_oom();
+	char *s = xvasprintf(fmt, ap);
 	va_end(ap);
 	return s;
 }
@@ -75,26 +81,25 @@ size_t strv_len(char *const *v)
 	return n;
 }
 
-void strv_push(char ***v, const char *s)
+static void strv_take(char ***v, char *s)
 {
 	size_t n = strv_len(*v);
 	*v = xrealloc(*v, (n + 2) * sizeof **v);
-	(*v)[n] = xstrdup(s);
+	(*v)[n] = s;
 	(*v)[n + 1] = NULL;
+}
+
+void strv_push(char ***v, const char *s)
+{
+	strv_take(v, xstrdup(s));
 }
 
 void strv_pushf(char ***v, const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		bx_oom();
+	strv_take(v, xvasprintf(fmt, ap));
 	va_end(ap);
-	size_t n = strv_len(*v);
-	*v = xrealloc(*v, (n + 2) * sizeof **v);
-	(*v)[n] = s;
-	(*v)[n + 1] = NULL;
 }
 
 char **strv_dup(char *const *v)
