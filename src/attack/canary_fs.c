@@ -204,24 +204,23 @@ static int mknod_plant(struct bx_atk_run *r, bx_err_t *err)
 	free(m.rel);
 	/* Where the file's bytes are on the disk (FIEMAP, synced first). */
 	cleanup_close int fd = open(r->path, O_RDONLY | O_CLOEXEC);
-	struct {
-		struct fiemap fm;
-		struct fiemap_extent ext[1];
-	} f;
-	memset(&f, 0, sizeof f);
-	f.fm.fm_length = ~0ULL;
-	f.fm.fm_flags = FIEMAP_FLAG_SYNC;
-	f.fm.fm_extent_count = 1;
-	if (fd < 0 || ioctl(fd, FS_IOC_FIEMAP, &f.fm) < 0)
+	/* Room for one extent after the header (a struct with fiemap
+	 * inside is a GNU extension clang refuses). */
+	cleanup_free struct fiemap *fm = xzalloc(sizeof *fm + sizeof(struct fiemap_extent));
+	fm->fm_length = ~0ULL;
+	fm->fm_flags = FIEMAP_FLAG_SYNC;
+	fm->fm_extent_count = 1;
+	if (fd < 0 || ioctl(fd, FS_IOC_FIEMAP, fm) < 0)
 		return bx_make_error(err, errno, "cannot map %s to disk blocks (FIEMAP)", r->path);
-	if (f.fm.fm_mapped_extents < 1 ||
-	    (f.ext[0].fe_flags & (FIEMAP_EXTENT_UNKNOWN | FIEMAP_EXTENT_DELALLOC | FIEMAP_EXTENT_ENCODED |
-				  FIEMAP_EXTENT_DATA_INLINE | FIEMAP_EXTENT_NOT_ALIGNED | FIEMAP_EXTENT_DATA_ENCRYPTED)))
+	const struct fiemap_extent *ext = &fm->fm_extents[0];
+	if (fm->fm_mapped_extents < 1 ||
+	    (ext->fe_flags & (FIEMAP_EXTENT_UNKNOWN | FIEMAP_EXTENT_DELALLOC | FIEMAP_EXTENT_ENCODED |
+			      FIEMAP_EXTENT_DATA_INLINE | FIEMAP_EXTENT_NOT_ALIGNED | FIEMAP_EXTENT_DATA_ENCRYPTED)))
 		return bx_make_error(err, 0, "%s has no plain extent on the disk (flags 0x%x)", r->path,
-				     f.fm.fm_mapped_extents ? f.ext[0].fe_flags : 0);
+				     fm->fm_mapped_extents ? ext->fe_flags : 0);
 	strv_pushf(&r->args, "%u", m.maj);
 	strv_pushf(&r->args, "%u", m.min);
-	strv_pushf(&r->args, "%llu", (unsigned long long)f.ext[0].fe_physical);
+	strv_pushf(&r->args, "%llu", (unsigned long long)ext->fe_physical);
 	strv_pushf(&r->args, "%zu", strlen(r->secret));
 	return 0;
 }

@@ -113,6 +113,7 @@ int bx_cli_cleanup(const char *name, bx_err_t *err)
 	/* One remover at a time: the others wait here and find it gone. */
 	bool gone;
 	cleanup_close int lock = bx_state_remove_lock(name, &gone);
+	(void)lock; /* held until we return */
 	if (gone)
 		return 0;
 
