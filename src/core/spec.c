@@ -473,6 +473,11 @@ int bx_spec_load_ini(struct bx_spec *s, const char *path, bx_err_t *err)
 		if (ret < 0)
 			goto out;
 	}
+	/* What loads must write out loadable again: a value the writer
+	 * quotes and escapes can outgrow the reader's line (found by
+	 * make fuzz: tests/fuzz/corpus/ini/crash-long-quoted-command). */
+	if (ini_lines_check(s, err) < 0)
+		ret = bx_error_wrap(err, "%s", path);
 out:
 	iniparser_freedict(d);
 	return ret;
