@@ -22,10 +22,39 @@ static const struct {
 	{"m", 60LL * 1000000000}, {"h", 3600LL * 1000000000},
 };
 
+/* A decimal number, DIGITS[.DIGITS], kept exact: in integers, not in a
+ * long double (whose precision depends on the machine: valgrind's has
+ * 53 bits, and 1700000000.25 s came out 128 ns short). */
+struct decimal {
+	__int128 whole, frac, scale; /* whole + frac / scale */
+};
+
+static const char *parse_decimal(const char *p, struct decimal *d)
+{
+	const char *start = p;
+	d->whole = d->frac = 0;
+	d->scale = 1;
+	for (; isdigit((unsigned char)*p); p++)
+		if ((d->whole = d->whole * 10 + (*p - '0')) > INT64_MAX)
+			return NULL;
+	if (*p == '.')
+		for (p++; isdigit((unsigned char)*p); p++)
+			if (d->scale < 1000000000000000000LL) { /* finer than 1e-18 of a unit: dropped */
+				d->frac = d->frac * 10 + (*p - '0');
+				d->scale *= 10;
+			}
+	return p == start || (p == start + 1 && *start == '.') ? NULL : p;
+}
+
+static __int128 decimal_times(const struct decimal *d, int64_t unit)
+{
+	return d->whole * unit + d->frac * unit / d->scale;
+}
+
 int bx_parse_duration(const char *s, int64_t *ns, bx_err_t *err)
 {
 	const char *p = s;
-	long double total = 0;
+	__int128 total = 0;
 	if (!strcmp(s, "0")) {
 		*ns = 0;
 		return 0;
@@ -33,11 +62,9 @@ int bx_parse_duration(const char *s, int64_t *ns, bx_err_t *err)
 	if (!*p)
 		goto bad;
 	while (*p) {
-		char *end;
-		if (!isdigit((unsigned char)*p) && *p != '.')
-			goto bad;
-		long double v = strtold(p, &end);
-		if (end == p)
+		struct decimal v;
+		const char *end = parse_decimal(p, &v);
+		if (!end)
 			goto bad;
 		p = end;
 		/* The longest unit that matches: "ms" before "m". */
@@ -51,11 +78,11 @@ int bx_parse_duration(const char *s, int64_t *ns, bx_err_t *err)
 		}
 		if (!blen)
 			goto bad;
-		total += v * units[best].ns;
+		total += decimal_times(&v, units[best].ns);
+		if (total > INT64_MAX)
+			return bx_usage_error(err, "duration \"%s\" is too long", s);
 		p += blen;
 	}
-	if (total > (long double)INT64_MAX)
-		return bx_usage_error(err, "duration \"%s\" is too long", s);
 	*ns = (int64_t)total;
 	return 0;
 bad:
@@ -177,12 +204,11 @@ int bx_parse_time_arg(const char *s, int64_t now_ns, int64_t *out_ns, bx_err_t *
 	if (parse_datetime(s, true, out_ns, &end) == 0 && !*end)
 		return 0;
 	/* Unix seconds: digits, then an optional fraction. */
-	if (*s && strspn(s, "0123456789") == strlen(s) - (strchr(s, '.') ? strlen(strchr(s, '.')) : 0) &&
-	    isdigit((unsigned char)*s)) {
-		char *e;
-		long double v = strtold(s, &e);
-		if (!*e) {
-			*out_ns = (int64_t)(v * 1e9L);
+	struct decimal v;
+	if (isdigit((unsigned char)*s) && (end = parse_decimal(s, &v)) && !*end) {
+		__int128 t = decimal_times(&v, 1000000000);
+		if (t <= INT64_MAX) {
+			*out_ns = (int64_t)t;
 			return 0;
 		}
 	}
