@@ -395,6 +395,13 @@ static int syntax_check(const char *path, bx_err_t *err)
 			if (end[-1] != ']' || end - p < 3)
 				return bx_usage_error(err, "%s:%d: malformed section header \"%s\" (expected [section])",
 						      path, no, p);
+			/* iniparser keys are SECTION:KEY: [network:container]
+			 * would pose as the key container of [network]. */
+			if (memchr(p, ':', (size_t)(end - p))) {
+				cleanup_free char *allowed = allowed_sections();
+				return bx_usage_error(err, "%s:%d: unknown section %s (allowed: %s)", path, no, p,
+						      allowed);
+			}
 			in_section = true;
 			continue;
 		}
@@ -443,6 +450,8 @@ int bx_spec_load_ini(struct bx_spec *s, const char *path, bx_err_t *err)
 		for (int k = 0; k < nkeys && ret == 0; k++) {
 			const char *key = keys[k] + strlen(sec) + 1;
 			const char *val = iniparser_getstring(d, keys[k], "");
+			if (!val) /* a section's own entry; syntax_check keeps them apart */
+				val = "";
 			if (!strcmp(sec, "modules")) {
 				bool on;
 				if (!strcmp(key, "isolation"))
