@@ -52,8 +52,14 @@ static char *get_name(const struct bx_spec *s) { return s->name_generated ? NULL
 
 static int set_image(struct bx_spec *s, const char *v, bx_err_t *err)
 {
-	if (!*v || strchr(v, '/') || v[0] == '.')
-		return bx_usage_error(err, "invalid image name \"%s\" (see 'boxlab check' for images; the built-in one is busybox)", v);
+	/* The rules `image import` names an image by (make fuzz found a
+	 * name ending in '\' that wrote config.ini's next line into it). */
+	bx_err_t why = NULL;
+	if (bx_name_check(v, &why) < 0) {
+		bx_error_release(&why);
+		return bx_usage_error(err, "invalid image name \"%s\" (allowed: [a-z0-9][a-z0-9_.-]{0,62}; 'boxlab image ls' "
+				      "lists them, the built-in one is busybox)", v);
+	}
 	return set_str(&s->image, v);
 }
 static char *get_image(const struct bx_spec *s) { return get_str(s->image); }
