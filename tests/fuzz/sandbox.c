@@ -24,21 +24,28 @@ static int set_ro(const char *path, int ro)
 
 const char *bx_fuzz_sandbox(int jail)
 {
-	static char dir[64];
+	static char dir[4096];
 	const char *rw = getenv("BX_FUZZ_RW"); /* where libFuzzer writes its corpus and crashes */
 	if (dir[0])
 		return dir;
-	/* As root: a mount namespace of our own, a 64 MiB tmpfs over /tmp
-	 * in it; the host's /tmp never sees it, and it is gone with us. */
-	strcpy(dir, "/tmp/");
+	/* As root: a mount namespace of our own, a 64 MiB tmpfs in it, gone
+	 * with us.  It goes over <BX_FUZZ_RW>/sandbox when there is one, not
+	 * over /tmp, which would hide a checkout that lives there (CI's may),
+	 * and with it the corpus libFuzzer reads after this. */
+	if (rw && strlen(rw) < sizeof dir - 16) {
+		snprintf(dir, sizeof dir, "%s/sandbox/", rw);
+		mkdir(dir, 0700);
+	} else {
+		strcpy(dir, "/tmp/");
+	}
 	int ok = unshare(CLONE_NEWNS) == 0 && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0 &&
-		 mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=0700") == 0;
+		 mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=0700") == 0;
 	/* jail: everything else read-only (in our namespace only), so a
 	 * writer escaping its directory fails with EROFS instead of
 	 * writing on the host; the target checks for that. */
 	if (ok && jail)
 		ok = (!rw || mount(rw, rw, NULL, MS_BIND | MS_REC, NULL) == 0) && set_ro("/", 1) == 0 &&
-		     set_ro("/tmp", 0) == 0 && (!rw || set_ro(rw, 0) == 0);
+		     set_ro(dir, 0) == 0 && (!rw || set_ro(rw, 0) == 0);
 	if (!ok) {
 		if (jail) {
 			perror("fuzz: this target writes files: it runs only as root, in a read-only mount namespace");
