@@ -66,23 +66,26 @@ static bool own_netns(pid_t pid)
 	return a.st_ino != self.st_ino || a.st_dev != self.st_dev;
 }
 
-/* *keep_fd: -1, or /proc/PID/net/dev kept open (read again from 0, it
- * is made anew); -2 when the caller keeps nothing. */
+/* keep_fd: NULL, or where /proc/PID/net/dev stays open (-1 until it
+ * is; read again from 0, it is made anew). */
 static void sample_net(pid_t pid, int *keep_fd, struct bx_stats *out)
 {
 	char path[64], buf[8192];
-	int fd = *keep_fd;
-	if (fd < 0) {
+	bool kept = keep_fd && *keep_fd >= 0;
+	int fd = kept ? *keep_fd : -1;
+	if (!kept) {
 		snprintf(path, sizeof path, "/proc/%d/net/dev", pid);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			return;
 	}
 	ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
-	if (*keep_fd == -1 && n > 0)
-		*keep_fd = fd;
-	else if (fd != *keep_fd)
-		close(fd);
+	if (!kept) {
+		if (keep_fd && n > 0)
+			*keep_fd = fd;
+		else
+			close(fd);
+	}
 	if (n <= 0)
 		return;
 	buf[n] = '\0';
@@ -119,6 +122,7 @@ static struct kept {
 } **kept;
 static size_t n_kept, hint;
 static uint64_t swept_us;
+static struct kept *last; /* what bx_sample_state() returned last */
 
 void bx_sample_keep_open(void)
 {
@@ -161,6 +165,7 @@ static void kept_sweep(uint64_t now)
 		kept[i] = kept[--n_kept];
 	}
 	hint = 0;
+	last = NULL;
 }
 
 static struct kept *kept_of(const char *name)
@@ -175,11 +180,11 @@ static struct kept *kept_of(const char *name)
 	return NULL;
 }
 
-/* The kept entry behind a state bx_sample_state() returned, or NULL. */
+/* The kept entry behind the state bx_sample_state() just returned (its
+ * callers sample it next), or NULL: no second search by name. */
 static struct kept *kept_of_state(const struct bx_state *st)
 {
-	struct kept *k = keep && st->name ? kept_of(st->name) : NULL;
-	return k && &k->st == st ? k : NULL;
+	return last && &last->st == st ? last : NULL;
 }
 
 const struct bx_state *bx_sample_state(const char *name, struct bx_state *own, bx_err_t *err)
@@ -193,8 +198,10 @@ const struct bx_state *bx_sample_state(const char *name, struct bx_state *own, b
 		kept_sweep(now);
 	struct kept *k = kept_of(name);
 	struct stat sb;
+	last = NULL;
 	if (k && k->fd >= 0 && fstat(k->fd, &sb) == 0 && sb.st_nlink > 0) {
 		k->used_us = now;
+		last = k;
 		return &k->st;
 	}
 	/* Opened before the read: should a save come in between, this file
@@ -219,14 +226,14 @@ const struct bx_state *bx_sample_state(const char *name, struct bx_state *own, b
 	k->used_us = now;
 	k->st = *own;
 	bx_box_of_state(&k->box, &k->spec, &k->st);
+	last = k;
 	return &k->st;
 }
 
 /* Whether the supervisor lives: /proc/PID/stat's start time once, then
  * a poll of a pidfd (readable once the process has ended). */
-static bool supervisor_alive(const struct bx_state *st)
+static bool supervisor_alive(const struct bx_state *st, struct kept *k)
 {
-	struct kept *k = kept_of_state(st);
 	if (k && k->sup_pidfd >= 0) {
 		struct pollfd p = {.fd = k->sup_pidfd, .events = POLLIN};
 		return poll(&p, 1, 0) == 0;
@@ -265,7 +272,7 @@ int bx_sample_of(const struct bx_state *st, struct bx_stats *out, bx_err_t *err)
 	struct kept *k = kept_of_state(st);
 
 	memset(out, 0, sizeof *out);
-	if ((st->status != BX_RUNNING && st->status != BX_PAUSED) || !supervisor_alive(st))
+	if ((st->status != BX_RUNNING && st->status != BX_PAUSED) || !supervisor_alive(st, k))
 		return bx_usage_error(err, "%s is not running (it is %s)", st->name,
 				      st->status == BX_RUNNING || st->status == BX_PAUSED ? "dead"
 											: bx_status_name(st->status));
@@ -284,9 +291,8 @@ int bx_sample_of(const struct bx_state *st, struct bx_stats *out, bx_err_t *err)
 			bx_modules[i]->stats(box, out);
 	if (k && k->own_netns < 0)
 		k->own_netns = own_netns(st->pid);
-	int no_fd = -2;
 	if (k ? k->own_netns : own_netns(st->pid))
-		sample_net(st->pid, k ? &k->netdev_fd : &no_fd, out);
+		sample_net(st->pid, k ? &k->netdev_fd : NULL, out);
 	out->paused = st->status == BX_PAUSED;
 	return 0;
 }

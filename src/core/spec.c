@@ -450,8 +450,6 @@ int bx_spec_load_ini(struct bx_spec *s, const char *path, bx_err_t *err)
 		for (int k = 0; k < nkeys && ret == 0; k++) {
 			const char *key = keys[k] + strlen(sec) + 1;
 			const char *val = iniparser_getstring(d, keys[k], "");
-			if (!val) /* a section's own entry; syntax_check keeps them apart */
-				val = "";
 			if (!strcmp(sec, "modules")) {
 				bool on;
 				if (!strcmp(key, "isolation"))
