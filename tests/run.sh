@@ -64,11 +64,11 @@ else
 	# /dev/null), one hung test fails after BATS_TEST_TIMEOUT instead of
 	# eating the run, and the whole of bats is bounded too.
 	count < <(BUILD="$BUILD" BATS_TEST_TIMEOUT="${BATS_TEST_TIMEOUT:-300}" \
-		timeout -k 30 "${BATS_TOTAL_TIMEOUT:-3600}" \
+		timeout -k 30 "${BATS_TOTAL_TIMEOUT:-1800}" \
 		setsid -w bats --tap "${files[@]}" </dev/null 2>&1
 		rc=$?
 		[ "$rc" -eq 124 ] || [ "$rc" -eq 137 ] &&
-			echo "not ok - integration tests killed after ${BATS_TOTAL_TIMEOUT:-3600}s")
+			echo "not ok - integration tests killed after ${BATS_TOTAL_TIMEOUT:-1800}s")
 fi
 
 # make test SAN=1: what ASan, UBSan and LSan reported, from any process.

@@ -224,10 +224,8 @@ static int exec_exec(int argc, char **argv)
 	relay.err = steal_fd(&errp[0]);
 	relay.echo = true;
 	if (o.tty) {
-		if (o.interactive) {
-			relay.in = 0;
-			bx_relay_raw(&relay);
-		}
+		if (o.interactive)
+			bx_relay_input(&relay);
 		bx_relay_winsize(&relay);
 	}
 	code = bx_relay_run(&relay);

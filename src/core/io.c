@@ -37,10 +37,21 @@ void bx_relay_init(struct bx_relay *r)
 	r->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-void bx_relay_raw(struct bx_relay *r)
+void bx_relay_input(struct bx_relay *r)
 {
 	struct termios t;
-	if (!isatty(0) || tcgetattr(0, &r->saved) < 0)
+	if (!isatty(0)) {
+		r->in = 0;
+		return;
+	}
+	/* A terminal we are not the foreground of (timeout(1) and "cmd &"
+	 * put us in a process group of our own): reading it or changing its
+	 * mode would stop us with SIGTTIN/SIGTTOU, for good when nobody
+	 * brings us to the foreground.  Run without its input instead. */
+	if (tcgetpgrp(0) != getpgrp())
+		return;
+	r->in = 0;
+	if (tcgetattr(0, &r->saved) < 0)
 		return;
 	t = r->saved;
 	cfmakeraw(&t);
@@ -173,8 +184,16 @@ int bx_relay_run(struct bx_relay *r)
 
 void bx_relay_done(struct bx_relay *r)
 {
-	if (r->raw)
+	if (r->raw) {
+		/* We may have been moved to the background since: restore the
+		 * user's terminal anyway rather than be stopped by SIGTTOU. */
+		sigset_t ttou, old;
+		sigemptyset(&ttou);
+		sigaddset(&ttou, SIGTTOU);
+		sigprocmask(SIG_BLOCK, &ttou, &old);
 		tcsetattr(0, TCSANOW, &r->saved);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+	}
 	r->raw = false;
 	for (int *fd = &r->out; fd <= &r->pty; fd++)
 		if (*fd >= 0) {

@@ -25,8 +25,9 @@ struct bx_relay {
 /* Block the signals we forward; call before clone so none is lost. */
 void bx_relay_block_signals(sigset_t *old);
 void bx_relay_init(struct bx_relay *r);
-/* Raw mode for -it, restored by bx_relay_done. */
-void bx_relay_raw(struct bx_relay *r);
+/* -i: copy our stdin into the pty; a terminal goes raw (restored by
+ * bx_relay_done) unless we are in the background of it. */
+void bx_relay_input(struct bx_relay *r);
 void bx_relay_winsize(struct bx_relay *r);
 /* Relay until the process exits; returns its exit code. */
 int bx_relay_run(struct bx_relay *r);

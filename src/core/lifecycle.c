@@ -495,10 +495,8 @@ int bx_lifecycle_run(struct bx_spec *spec, int notify_fd, bx_err_t *err)
 	}
 	bx_test_stop(spec->name, "running", NULL);
 	if (spec->tty && !spec->detach) {
-		if (spec->interactive) {
-			relay.in = 0;
-			bx_relay_raw(&relay);
-		}
+		if (spec->interactive)
+			bx_relay_input(&relay);
 		bx_relay_winsize(&relay);
 	}
 

@@ -104,11 +104,17 @@ line5" ]
 	[[ "$output" == *boxlab-init* ]]
 }
 
-@test "exec -it gives a terminal" {
+@test "exec -it gives a terminal, in the foreground or the background of the caller's" {
 	bx run -d --name exit busybox sleep 30
-	run script -qec "stty cols 99 rows 33; timeout 30 $BOXLAB exec -it exit sh -c 'tty; stty size'" /dev/null </dev/null
+	run timeout -k 5 60 script -qec "stty cols 99 rows 33; timeout --foreground -k 5 30 $BOXLAB exec -it exit sh -c 'tty; stty size'" /dev/null </dev/null
 	[[ "$output" == */dev/pts/* ]]
 	[[ "$output" == *"33 99"* ]]
+	# A process group of its own (timeout without --foreground): no
+	# SIGTTOU stop, the command runs without the terminal's input.
+	run timeout -k 5 60 script -qec "stty cols 99 rows 33; timeout -k 5 30 $BOXLAB exec -it exit sh -c 'tty; stty size'; echo rc=\$?" /dev/null </dev/null
+	[[ "$output" == */dev/pts/* ]]
+	[[ "$output" == *"33 99"* ]]
+	[[ "$output" == *"rc=0"* ]]
 }
 
 @test "exec on an exited or unknown container is refused" {

@@ -64,11 +64,24 @@ load helpers
 	[ -z "$output" ]
 }
 
-@test "-it gives a real terminal with the caller's window size" {
-	run script -qec "stty cols 123 rows 45; timeout 30 $BOXLAB run -it --rm busybox sh -c 'tty; stty size'" /dev/null </dev/null
+@test "-it gives a real terminal with the caller's window size, and its input" {
+	# timeout --foreground keeps boxlab in the terminal's foreground
+	# process group, as an interactive shell would.
+	run bash -c "printf 'hello\\n' | timeout -k 5 60 script -qec \"stty cols 123 rows 45; timeout --foreground -k 5 30 $BOXLAB run -it --rm busybox sh -c 'tty; stty size; read x; echo got \\\$x'\" /dev/null"
 	[ "$status" -eq 0 ]
 	[[ "$output" == */dev/pts/0* ]]
 	[[ "$output" == *"45 123"* ]]
+	[[ "$output" == *"got hello"* ]]
+}
+
+@test "-it in the background of its terminal runs without its input instead of stopping" {
+	# Plain timeout(1) puts boxlab in a process group of its own: raw mode
+	# or a read of the terminal would stop it with SIGTTOU/SIGTTIN for good.
+	run timeout -k 5 60 script -qec "stty cols 123 rows 45; timeout -k 5 30 $BOXLAB run -it --rm busybox sh -c 'tty; stty size'; echo rc=\$?" /dev/null </dev/null
+	[ "$status" -eq 0 ]
+	[[ "$output" == */dev/pts/0* ]]
+	[[ "$output" == *"45 123"* ]]
+	[[ "$output" == *"rc=0"* ]]
 }
 
 @test "--rm removes the state dir and every mount" {
