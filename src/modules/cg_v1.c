@@ -383,8 +383,13 @@ static int v1_sample(const struct bx_cg *cg, enum bx_cg_res res, struct bx_stats
 		cleanup_free char *usage = bx_cg_path(cg, BX_CGK_CPU_USAGE);
 		cleanup_free char *stat = bx_cg_path(cg, BX_CGK_CPU_STAT);
 		static const char *const keys[] = {"nr_throttled", "throttled_time", NULL};
+		cleanup_free char *quota = bx_cg_path(cg, BX_CGK_CPU_QUOTA);
 		uint64_t ns = 0, *const outs[] = {&out->cpu_throttled, &ns};
+		char q[32];
 		r = bx_cg_read_u64(usage, &out->cpu_ns);
+		/* Throttling needs a quota; without one ("-1") skip cpu.stat. */
+		if (bx_cg_read_limit(quota, q, sizeof q) == 0 && q[0] == '-')
+			break;
 		if (bx_cg_read_keys(stat, keys, outs) == 0)
 			out->throttled_us = ns / 1000;
 		break;

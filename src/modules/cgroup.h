@@ -183,8 +183,13 @@ int bx_cg_read(const char *path, char *buf, size_t len);
 /* Keep the files bx_cg_read opens open, for processes that sample again
  * and again (stats, the dashboard); false closes them all. */
 void bx_cg_read_cache(bool on);
-/* One unsigned number ("max" reads as UINT64_MAX). */
+/* bx_cg_read for a file that holds a limit: samplers keeping files open
+ * take its text from memory when it was read less than 3 s ago. */
+int bx_cg_read_limit(const char *path, char *buf, size_t len);
+/* One unsigned number ("max" reads as UINT64_MAX), read with bx_cg_read
+ * or, for a limit, bx_cg_read_limit. */
 int bx_cg_read_u64(const char *path, uint64_t *out);
+int bx_cg_read_limit_u64(const char *path, uint64_t *out);
 /* memory.* and pids.* figures into out, for v1 and v2 alike. */
 int bx_cg_sample_memory(const struct bx_cg *cg, const char *inactive_key, const char *peak, struct bx_stats *out);
 int bx_cg_sample_pids(const struct bx_cg *cg, struct bx_stats *out);

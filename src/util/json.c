@@ -28,3 +28,18 @@ json_t *bx_json_load(const char *path, json_error_t *jerr)
 	free(text);
 	return o;
 }
+
+void bx_json_put_string(FILE *f, const char *s)
+{
+	putc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			putc(c, f);
+	}
+	putc('"', f);
+}

@@ -6,9 +6,14 @@
 #define BX_UTIL_JSON_H
 
 #include <jansson.h>
+#include <stdio.h>
 
 /* Like json_load_file(path, 0, err): NULL with err->text set when the
  * file cannot be read or parsed (err may be NULL). */
 json_t *bx_json_load(const char *path, json_error_t *err);
+
+/* s as a JSON string, quoted and escaped, for writers that print JSON
+ * straight to a stream rather than build a tree to dump (stats). */
+void bx_json_put_string(FILE *f, const char *s);
 
 #endif

@@ -821,6 +821,44 @@ static void test_v1_sample_freeze_destroy(void **state)
 		assert_int_equal(cg.ops->destroy(&cg, (enum bx_cg_res)r, &err), 0);
 }
 
+/* Samplers keep files open; a limit's text is kept for a few seconds
+ * too, other files are read anew every time. */
+static void test_read_cache(void **state)
+{
+	cleanup_free char *dir = cgfile("cache");
+	cleanup_free char *lim = cgfile("cache/memory.limit_in_bytes");
+	cleanup_free char *stat = cgfile("cache/memory.stat");
+	char buf[64];
+	uint64_t v = 0;
+	(void)state;
+	assert_int_equal(mkdir(dir, 0755), 0);
+	put(dir, "memory.limit_in_bytes", "1000\n");
+	put(dir, "memory.stat", "cache 1\ntotal_inactive_file 5\ninactive_file 7\n");
+	/* A key is a whole word at the start of a line. */
+	assert_int_equal(bx_cg_read_key(stat, "inactive_file", &v), 0);
+	assert_int_equal(v, 7);
+	assert_int_equal(bx_cg_read_key(stat, "total_inactive_file", &v), 0);
+	assert_int_equal(v, 5);
+	assert_int_equal(bx_cg_read_key(stat, "file", &v), -ENOENT);
+	assert_int_equal(bx_cg_read_key(stat, "cach", &v), -ENOENT);
+
+	bx_cg_read_cache(true);
+	assert_int_equal(bx_cg_read_limit_u64(lim, &v), 0);
+	assert_int_equal(v, 1000);
+	/* Rewritten in place, as the kernel's file is: the kept fd sees it. */
+	int fd = open(lim, O_WRONLY | O_TRUNC);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "2000\n", 5), 5);
+	close(fd);
+	assert_int_equal(bx_cg_read_limit_u64(lim, &v), 0);
+	assert_int_equal(v, 1000); /* the kept text, read less than 3 s ago */
+	assert_int_equal(bx_cg_read_u64(lim, &v), 0);
+	assert_int_equal(v, 2000); /* a plain read is always current */
+	bx_cg_read_cache(false);
+	assert_int_equal(bx_cg_read_limit(lim, buf, sizeof buf), 0);
+	assert_string_equal(buf, "2000\n"); /* no cache: read */
+}
+
 static void test_netdev(void **state)
 {
 	struct bx_stats s = {0};
@@ -858,6 +896,7 @@ int main(void)
 		cmocka_unit_test(test_v1_create),
 		cmocka_unit_test(test_v1_swap_accounting_off),
 		cmocka_unit_test(test_v1_sample_freeze_destroy),
+		cmocka_unit_test(test_read_cache),
 		cmocka_unit_test(test_netdev),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
