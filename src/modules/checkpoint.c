@@ -43,6 +43,7 @@
 #include "core/state.h"
 #include "core/timeline.h"
 #include "util/cleanup.h"
+#include "util/elf.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
 #include "util/json.h"
@@ -449,7 +450,9 @@ static int fdinfo(pid_t pid, const char *fd, int *mnt_id, int *flags)
 	return 0;
 }
 
-/* FNV-1a over a file's bytes: tells two builds of boxlab apart. */
+/* Tells two builds of boxlab apart: the linker's build ID (a few
+ * hundred bytes read), or without one FNV-1a over all the file's bytes
+ * (5 MB: 10 ms of every checkpoint and every restore). */
 char *bx_ckpt_file_hash(const char *path)
 {
 	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -458,6 +461,12 @@ char *bx_ckpt_file_hash(const char *path)
 	ssize_t n;
 	if (fd < 0)
 		return NULL;
+	char *id = bx_elf_build_id(fd);
+	if (id) {
+		char *s = xasprintf("build-id:%s", id);
+		free(id);
+		return s;
+	}
 	while ((n = read(fd, buf, sizeof buf)) > 0)
 		for (ssize_t i = 0; i < n; i++)
 			h = (h ^ buf[i]) * 0x100000001b3ULL;

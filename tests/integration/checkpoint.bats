@@ -257,6 +257,17 @@ assert_goes_on_from() { # NAME LAST
 	run bx restore "$name.2"
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"is running"* ]]
+
+	# the init runs boxlab's code: another build (another build ID) cannot
+	# restore it, and says so before anything is made
+	bx rm -f "$name.2"
+	meta="$BOXLAB_LIB_DIR/checkpoints/$name.2/checkpoint.json"
+	grep -q "\"boxlab_hash\": \"build-id:$(readelf -n "$BOXLAB" | sed -n 's/.*Build ID: //p')\"" "$meta"
+	sed -i 's/"build-id:[0-9a-f]*"/"build-id:0123456789abcdef"/' "$meta"
+	run bx restore "$name.2"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"not the build that ran it"* ]]
+	[ ! -e "$BOXLAB_RUN_DIR/$name.2" ]
 }
 
 @test "boxlab check shows the CRIU in use and its verdict" {

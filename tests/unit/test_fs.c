@@ -2,6 +2,7 @@
  * must never follow a symlink out of the tree; bx_copy_tree_shifted makes
  * the image container root sees through a user namespace, so owners,
  * modes (setuid included), links and hard links must all come through. */
+#include "util/elf.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
 
@@ -454,10 +455,39 @@ static void test_copy_errors(void **state)
 	free(dst);
 }
 
+/* The build ID the linker wrote, as readelf -n shows it; none in a
+ * file that is not ELF or is cut short. */
+static void test_elf_build_id(void **state)
+{
+	char tmp[] = "/tmp/ut-elf-XXXXXX";
+	unsigned char head[64];
+	(void)state;
+	int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	assert_true(self >= 0);
+	char *id = bx_elf_build_id(self);
+	assert_non_null(id);
+	assert_int_equal(strlen(id), 40); /* SHA-1, GNU ld's default */
+	assert_int_equal(strspn(id, "0123456789abcdef"), 40);
+	assert_int_equal(pread(self, head, sizeof head, 0), (ssize_t)sizeof head);
+	close(self);
+	free(id);
+
+	int fd = mkstemp(tmp);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "#!/bin/sh\necho not an ELF file at all\n", 38), 38);
+	assert_null(bx_elf_build_id(fd));
+	assert_int_equal(ftruncate(fd, 0), 0);
+	assert_int_equal(pwrite(fd, head, sizeof head, 0), (ssize_t)sizeof head); /* headers point past the end */
+	assert_null(bx_elf_build_id(fd));
+	close(fd);
+	unlink(tmp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mkdir_p),
+		cmocka_unit_test(test_elf_build_id),
 		cmocka_unit_test(test_mkdir_p_through_file),
 		cmocka_unit_test(test_rm_rf),
 		cmocka_unit_test(test_rm_rf_deep),
