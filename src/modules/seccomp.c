@@ -32,7 +32,10 @@
  * original program allowed exactly this call), and at exit prints the
  * counts and saves them for `boxlab seccomp generate`.  If the agent died
  * the kernel would answer ENOSYS: denied calls stay denied.  `boxlab exec`
- * loads the plain program, saved in the state dir as seccomp.bpf.
+ * loads the same program, saved in the state dir as seccomp.bpf, and hands
+ * its listener to the agent through seccomp.sock there, so exec'd
+ * processes' denials reach the timeline too (the plain program where no
+ * agent answers).
  *
  * Escape demos: keyctl (read a host key), TIOCSTI (type into the host
  * shell), unshare + mount.  Lessons 07 (seccomp) and 08 (trace + generate).
@@ -61,6 +64,8 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -71,6 +76,7 @@
 
 enum { MSG_LISTENER = 'L' };
 #define MAX_DENIAL_EVENTS 50
+#define MAX_EXEC_FDS 64 /* `boxlab exec`s served at once */
 
 struct sc_conf {
 	char *profile;    /* "default", "strict", "unconfined" or an absolute path */
@@ -82,6 +88,7 @@ struct sc_state {
 	struct bx_sc_prog notify; /* what is loaded in run: denials handed to the agent */
 	bool log_flag, loaded;
 	int sock[2];              /* agent end, container end */
+	int exec_sock;            /* where `boxlab exec` hands the agent its listener */
 	pid_t agent;
 	pid_t supervisor;         /* the agent's parent */
 };
@@ -362,10 +369,12 @@ static void __attribute__((noreturn)) agent_main(struct bx_box *box, struct sc_s
 	bx_proc_title("boxlab-seccomp");
 	/* Keep only what it needs: a caller waiting for EOF on a pipe the
 	 * supervisor shares (run -d) must not wait for the agent too. */
-	if (dup2(st->sock[0], 3) < 0 || (box->tl->fd >= 0 && dup2(box->tl->fd, 4) < 0))
+	if (dup2(st->sock[0], 3) < 0 || (box->tl->fd >= 0 && dup2(box->tl->fd, 4) < 0) ||
+	    (st->exec_sock >= 0 && dup2(st->exec_sock, 5) < 0))
 		_exit(1);
 	box->tl->fd = box->tl->fd >= 0 ? 4 : -1;
-	syscall(SYS_close_range, 5, ~0U, 0);
+	int exec_sock = st->exec_sock >= 0 ? 5 : -1;
+	syscall(SYS_close_range, 6, ~0U, 0);
 	int sock = 3;
 
 	if (bx_msg_recv(sock, &m, &listener) != 1 || m.type != MSG_LISTENER || listener < 0)
@@ -381,22 +390,62 @@ static void __attribute__((noreturn)) agent_main(struct bx_box *box, struct sc_s
 	size_t narches;
 	bx_sc_native_arches(t.arches, &narches);
 
+	/* fds[0]: the container's listener, fds[1]: exec_sock, then what
+	 * `boxlab exec` connected (a listener still to come) and the
+	 * listeners of exec'd processes. */
+	struct pollfd fds[2 + MAX_EXEC_FDS];
+	bool is_conn[2 + MAX_EXEC_FDS] = {0};
+	size_t nfds = 2;
+	fds[0] = (struct pollfd){.fd = listener, .events = POLLIN};
+	fds[1] = (struct pollfd){.fd = exec_sock, .events = POLLIN};
 	for (;;) {
-		struct pollfd pfd = {.fd = listener, .events = POLLIN};
-		if (poll(&pfd, 1, -1) < 0) {
+		if (poll(fds, nfds, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
-		if (!(pfd.revents & POLLIN)) {
-			if (pfd.revents & (POLLHUP | POLLERR))
-				break; /* no process uses the filter any more */
-			continue;
+		if (!(fds[0].revents & POLLIN) && (fds[0].revents & (POLLHUP | POLLERR)))
+			break; /* no process of the container uses the filter any more */
+		if (fds[1].revents & POLLIN) {
+			int c = accept4(exec_sock, NULL, NULL, SOCK_CLOEXEC);
+			if (c >= 0 && nfds < N_ELEMENTS(fds)) {
+				is_conn[nfds] = true;
+				fds[nfds++] = (struct pollfd){.fd = c, .events = POLLIN};
+			} else if (c >= 0) {
+				close(c); /* too many at once: that exec fails, saying so */
+			}
 		}
+		int ready = -1;
+		for (size_t i = nfds; i-- > 2;) {
+			short ev = fds[i].revents;
+			if (is_conn[i] && ev) {
+				int passed = -1;
+				if (bx_msg_recv(fds[i].fd, &m, &passed) == 1 && m.type == MSG_LISTENER && passed >= 0) {
+					close(fds[i].fd);
+					fds[i] = (struct pollfd){.fd = passed, .events = POLLIN};
+					is_conn[i] = false;
+					continue;
+				}
+				ev = POLLHUP; /* it went without a listener */
+			}
+			if (ev & POLLIN) {
+				ready = fds[i].fd;
+			} else if (ev & (POLLHUP | POLLERR | POLLNVAL)) {
+				close(fds[i].fd);
+				fds[i] = fds[--nfds];
+				is_conn[i] = is_conn[nfds];
+			}
+		}
+		if (fds[0].revents & POLLIN)
+			ready = listener;
+		if (ready < 0)
+			continue;
 		memset(req, 0, sizes.seccomp_notif);
-		if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, req) < 0) {
+		if (ioctl(ready, SECCOMP_IOCTL_NOTIF_RECV, req) < 0) {
 			if (errno == EINTR || errno == ENOENT)
 				continue;
+			if (ready != listener)
+				continue; /* an exec'd process's filter: its HUP comes next */
 			break;
 		}
 		uint32_t verdict = bx_sc_run(&st->prog, &req->data);
@@ -431,7 +480,8 @@ static void __attribute__((noreturn)) agent_main(struct bx_box *box, struct sc_s
 					    e ? strerrorname_np(e) : "faked success");
 			}
 		}
-		if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0 && errno != ENOENT && errno != EINTR)
+		if (ioctl(ready, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0 && errno != ENOENT && errno != EINTR &&
+		    ready == listener)
 			break;
 	}
 	if (t.events > MAX_DENIAL_EVENTS)
@@ -444,6 +494,37 @@ static void __attribute__((noreturn)) agent_main(struct bx_box *box, struct sc_s
 
 /* ---- hooks ---------------------------------------------------------- */
 
+/* The agent's socket for `boxlab exec`, in the state dir (root only),
+ * named through /proc/self/fd: a long run dir would not fit sun_path. */
+static void exec_sock_addr(int dirfd, struct sockaddr_un *a)
+{
+	memset(a, 0, sizeof *a);
+	a->sun_family = AF_UNIX;
+	snprintf(a->sun_path, sizeof a->sun_path, "/proc/self/fd/%d/seccomp.sock", dirfd);
+}
+
+/* Listening, or -1: then exec'd processes load the plain program and
+ * their denials are not on the timeline (nothing else changes). */
+static int exec_sock_listen(const struct bx_box *box)
+{
+	struct sockaddr_un a;
+	cleanup_free char *dir = bx_state_path(box->name, NULL);
+	cleanup_close int dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (dirfd < 0 || fd < 0)
+		goto fail;
+	exec_sock_addr(dirfd, &a);
+	unlinkat(dirfd, "seccomp.sock", 0);
+	if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || fchmodat(dirfd, "seccomp.sock", 0600, 0) < 0 ||
+	    listen(fd, 16) < 0)
+		goto fail;
+	return fd;
+fail:
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
 static int prepare(struct bx_box *box, bx_err_t *err)
 {
 	struct sc_conf *c = conf_of(box->spec);
@@ -451,7 +532,7 @@ static int prepare(struct bx_box *box, bx_err_t *err)
 	struct bx_sc_profile p = {0};
 	uint64_t t = bx_now_us();
 
-	st->sock[0] = st->sock[1] = -1;
+	st->sock[0] = st->sock[1] = st->exec_sock = -1;
 	*priv_of(box) = st;
 	if (compile(box, &p, st, err) < 0) {
 		bx_sc_profile_free(&p);
@@ -473,6 +554,7 @@ static int prepare(struct bx_box *box, bx_err_t *err)
 	bx_tl_event(box->tl, "seccomp", "compile", t, "profile %s: %zu rules, %zu BPF instructions, compiled in %llu us",
 		    p.source, p.nrules, st->prog.len, (unsigned long long)compiled);
 
+	st->exec_sock = exec_sock_listen(box);
 	fflush(NULL);
 	st->supervisor = getpid();
 	st->agent = fork();
@@ -485,6 +567,9 @@ static int prepare(struct bx_box *box, bx_err_t *err)
 	bx_sc_profile_free(&p);
 	close(st->sock[0]);
 	st->sock[0] = -1;
+	if (st->exec_sock >= 0)
+		close(st->exec_sock);
+	st->exec_sock = -1;
 	return 0;
 }
 
@@ -548,12 +633,16 @@ static int child_finish(struct bx_box *box, bx_err_t *err)
 	return load(box, st, &st->notify, true, err);
 }
 
+/* In `boxlab exec`'s host-side process: the container's program, and a
+ * connection to its agent, so the exec'd process's denials reach the
+ * timeline like the container's own. */
 static int exec_parent(struct bx_box *box, pid_t pid, bx_err_t *err)
 {
 	(void)pid;
 	struct sc_state *st = xzalloc(sizeof *st);
+	struct sockaddr_un a;
 	size_t len;
-	st->sock[0] = st->sock[1] = -1;
+	st->sock[0] = st->sock[1] = st->exec_sock = -1;
 	*priv_of(box) = st;
 	cleanup_free char *path = bx_state_path(box->name, "seccomp.bpf");
 	char *data = bx_read_file(path, &len, err);
@@ -561,12 +650,28 @@ static int exec_parent(struct bx_box *box, pid_t pid, bx_err_t *err)
 		return bx_error_wrap(err, "seccomp: the container's filter");
 	st->prog.insns = (struct sock_filter *)data;
 	st->prog.len = len / sizeof(struct sock_filter);
+
+	cleanup_free char *dir = bx_state_path(box->name, NULL);
+	cleanup_close int dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (dirfd >= 0 && fd >= 0) {
+		exec_sock_addr(dirfd, &a);
+		if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0) {
+			st->sock[1] = fd;
+			bx_sc_prog_notify(&st->prog, false, fd, &st->notify);
+			return 0;
+		}
+	}
+	if (fd >= 0)
+		close(fd); /* no agent (restored, or an older container): plain */
 	return 0;
 }
 
 static int exec_child(struct bx_box *box, bx_err_t *err)
 {
 	struct sc_state *st = *priv_of(box);
+	if (st->sock[1] >= 0)
+		return load(box, st, &st->notify, true, err);
 	return load(box, st, &st->prog, false, err);
 }
 

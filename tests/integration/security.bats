@@ -230,6 +230,25 @@ denied_by_default() { # PROBE [SYSCALL]
 	(( (0x${output##*	} >> 21 & 1) == 0 && (0x${output##*	} >> 12 & 1) == 1 ))
 }
 
+@test "seccomp: an exec'd process's denials are on the container's timeline too" {
+	local name=sec$RANDOM
+	bx run -d --name "$name" busybox sleep 30
+	run bx exec "$name" unshare -u true
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Operation not permitted"* ]]
+	run bx events "$name"
+	echo "$output"
+	[[ "$output" == *"denied         unshare by pid "*" (unshare): EPERM"* ]]
+	# Without the agent's socket (a restored container has none) exec
+	# still runs under the container's filter, its denials unreported.
+	rm "$BOXLAB_RUN_DIR/$name/seccomp.sock"
+	run bx exec "$name" sh -c 'unshare -i true || echo refused'
+	[[ "$output" == *"Operation not permitted"* ]] # stderr and stdout: either order
+	[[ "$output" == *"refused"* ]]
+	[ "$(bx events "$name" | grep -c 'denied         unshare')" -eq 1 ]
+	bx rm -f "$name"
+}
+
 @test "caps: an unknown capability is a usage error naming the allowed ones; nothing is made" {
 	run bx run --rm --name sec$RANDOM --cap-add NET_FLY busybox true
 	echo "$output"
