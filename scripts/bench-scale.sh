@@ -54,6 +54,7 @@ cleanup() {
 		# shellcheck disable=SC2012
 		ls "$BOXLAB_RUN_DIR" | xargs -r -P 8 -n 10 timeout 120 "$boxlab" rm -f >/dev/null 2>&1 || true
 		timeout 300 "$boxlab" gc >/dev/null 2>&1 || true
+		rm -f "$BOXLAB_RUN_DIR/.gc.lock" # gc's own lock, not a container
 		rmdir "$BOXLAB_RUN_DIR" 2>/dev/null ||
 			{ echo "bench-scale: containers left in $BOXLAB_RUN_DIR:" >&2; ls "$BOXLAB_RUN_DIR" >&2; rc=1; }
 	fi

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -146,8 +147,7 @@ static int read_fd(int fd, char *buf, size_t len)
  * stay for others), and an entry unused for a few seconds is closed, so
  * that a removed container's cgroup (which an open file pins, as a
  * dying memcg) is let go. */
-#define CACHE_SLOTS 1024
-#define CACHE_MAX 600
+#define CACHE_SLOTS 4096
 #define CACHE_IDLE_US 3000000
 static struct cached {
 	char *path;
@@ -166,6 +166,22 @@ static size_t hash_str(const char *s) /* FNV-1a */
 }
 static size_t cache_n;
 static uint64_t cache_swept_us;
+
+/* Half the fds we may open (samplers raise the soft limit first), the
+ * rest for what sample.c keeps and everything else: 200 containers'
+ * dozen files each fit under the usual 8192. */
+static size_t cache_max(void)
+{
+	static size_t max;
+	struct rlimit rl;
+	if (max)
+		return max;
+	rlim_t lim = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY ? rl.rlim_cur : 1024;
+	max = lim > 384 ? (size_t)(lim - 128) / 2 : 128;
+	if (max > CACHE_SLOTS * 3 / 4)
+		max = CACHE_SLOTS * 3 / 4; /* open addressing wants free slots */
+	return max;
+}
 
 void bx_cg_read_cache(bool on)
 {
@@ -244,7 +260,7 @@ static int cached_read(const char *path, char *buf, size_t len, uint64_t max_age
 	if (fd < 0)
 		return -errno;
 	int r = read_fd(fd, buf, len);
-	if (r < 0 || cache_n >= CACHE_MAX) {
+	if (r < 0 || cache_n >= cache_max()) {
 		close(fd);
 		return r;
 	}
