@@ -1,20 +1,11 @@
 #include "util/elf.h"
+#include "util/hex.h"
 #include "util/xalloc.h"
 
 #include <elf.h>
+#include <stdbool.h>
 #include <string.h>
 #include <unistd.h>
-
-static char *hex(const unsigned char *p, size_t n)
-{
-	char *s = xmalloc(2 * n + 1);
-	for (size_t i = 0; i < n; i++) {
-		s[2 * i] = "0123456789abcdef"[p[i] >> 4];
-		s[2 * i + 1] = "0123456789abcdef"[p[i] & 15];
-	}
-	s[2 * n] = '\0';
-	return s;
-}
 
 /* The NT_GNU_BUILD_ID note among the notes in buf. */
 static char *find_note(const unsigned char *buf, size_t len)
@@ -27,8 +18,12 @@ static char *find_note(const unsigned char *buf, size_t len)
 		size_t next = desc + ((n.n_descsz + 3) & ~3u);
 		if (next > len || next <= off)
 			return NULL;
-		if (n.n_type == NT_GNU_BUILD_ID && n.n_namesz == 4 && !memcmp(buf + name, "GNU", 4) && n.n_descsz > 0)
-			return hex(buf + desc, n.n_descsz);
+		bool gnu_id = n.n_type == NT_GNU_BUILD_ID && n.n_namesz == 4 && !memcmp(buf + name, "GNU", 4);
+		if (gnu_id && n.n_descsz > 0) {
+			char *id = xmalloc(2 * (size_t)n.n_descsz + 1);
+			bx_hex(buf + desc, n.n_descsz, id);
+			return id;
+		}
 		off = next;
 	}
 	return NULL;

@@ -2,6 +2,7 @@
  * "Intel SHA Extensions" white paper (2013), whose round structure every
  * public SHA-NI implementation shares. */
 #include "util/sha256.h"
+#include "util/hex.h"
 
 #include <string.h>
 
@@ -195,14 +196,9 @@ void bx_sha256_final(struct bx_sha256 *c, uint8_t out[32])
 
 void bx_sha256_final_hex(struct bx_sha256 *c, char hex[BX_SHA256_HEX])
 {
-	static const char digits[] = "0123456789abcdef";
 	uint8_t d[32];
 	bx_sha256_final(c, d);
-	for (int i = 0; i < 32; i++) {
-		hex[2 * i] = digits[d[i] >> 4];
-		hex[2 * i + 1] = digits[d[i] & 15];
-	}
-	hex[64] = '\0';
+	bx_hex(d, sizeof d, hex);
 }
 
 void bx_sha256_hex(const void *data, size_t len, char hex[BX_SHA256_HEX])
