@@ -494,13 +494,20 @@ static void __attribute__((noreturn)) agent_main(struct bx_box *box, struct sc_s
 
 /* ---- hooks ---------------------------------------------------------- */
 
-/* The agent's socket for `boxlab exec`, in the state dir (root only),
- * named through /proc/self/fd: a long run dir would not fit sun_path. */
-static void exec_sock_addr(int dirfd, struct sockaddr_un *a)
+/* A socket, and in *a the address of the agent's for `boxlab exec`:
+ * seccomp.sock in the state dir (root only), named through
+ * /proc/self/fd/DIRFD because a long run dir would not fit sun_path.
+ * *dirfd stays open for the bind or connect; -1 on failure. */
+static int exec_sock(const struct bx_box *box, int *dirfd, struct sockaddr_un *a)
 {
+	cleanup_free char *dir = bx_state_path(box->name, NULL);
+	*dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (*dirfd < 0)
+		return -1;
 	memset(a, 0, sizeof *a);
 	a->sun_family = AF_UNIX;
-	snprintf(a->sun_path, sizeof a->sun_path, "/proc/self/fd/%d/seccomp.sock", dirfd);
+	snprintf(a->sun_path, sizeof a->sun_path, "/proc/self/fd/%d/seccomp.sock", *dirfd);
+	return socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 }
 
 /* Listening, or -1: then exec'd processes load the plain program and
@@ -508,21 +515,17 @@ static void exec_sock_addr(int dirfd, struct sockaddr_un *a)
 static int exec_sock_listen(const struct bx_box *box)
 {
 	struct sockaddr_un a;
-	cleanup_free char *dir = bx_state_path(box->name, NULL);
-	cleanup_close int dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (dirfd < 0 || fd < 0)
-		goto fail;
-	exec_sock_addr(dirfd, &a);
+	cleanup_close int dirfd = -1;
+	int fd = exec_sock(box, &dirfd, &a);
+	if (fd < 0)
+		return -1;
 	unlinkat(dirfd, "seccomp.sock", 0);
 	if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || fchmodat(dirfd, "seccomp.sock", 0600, 0) < 0 ||
-	    listen(fd, 16) < 0)
-		goto fail;
-	return fd;
-fail:
-	if (fd >= 0)
+	    listen(fd, 16) < 0) {
 		close(fd);
-	return -1;
+		return -1;
+	}
+	return fd;
 }
 
 static int prepare(struct bx_box *box, bx_err_t *err)
@@ -651,16 +654,12 @@ static int exec_parent(struct bx_box *box, pid_t pid, bx_err_t *err)
 	st->prog.insns = (struct sock_filter *)data;
 	st->prog.len = len / sizeof(struct sock_filter);
 
-	cleanup_free char *dir = bx_state_path(box->name, NULL);
-	cleanup_close int dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (dirfd >= 0 && fd >= 0) {
-		exec_sock_addr(dirfd, &a);
-		if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0) {
-			st->sock[1] = fd;
-			bx_sc_prog_notify(&st->prog, false, fd, &st->notify);
-			return 0;
-		}
+	cleanup_close int dirfd = -1;
+	int fd = exec_sock(box, &dirfd, &a);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0) {
+		st->sock[1] = fd;
+		bx_sc_prog_notify(&st->prog, false, fd, &st->notify);
+		return 0;
 	}
 	if (fd >= 0)
 		close(fd); /* no agent (restored, or an older container): plain */
