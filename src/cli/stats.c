@@ -48,10 +48,14 @@ static void put_u64(uint64_t v)
 	fwrite_unlocked(p, 1, (size_t)(buf + sizeof buf - p), stdout);
 }
 
-/* A percentage with two decimals, as 12.34. */
-static void put_percent(double v)
+static uint64_t hundredths(double percent)
 {
-	uint64_t hundredths = v > 0 ? (uint64_t)(v * 100 + 0.5) : 0;
+	return percent > 0 ? (uint64_t)(percent * 100 + 0.5) : 0;
+}
+
+/* A percentage in hundredths with two decimals, as 12.34. */
+static void put_percent(uint64_t hundredths)
+{
 	put_u64(hundredths / 100);
 	putchar_unlocked('.');
 	putchar_unlocked((char)('0' + hundredths / 10 % 10));
@@ -74,26 +78,25 @@ static void print_json(const struct row *rows, size_t n, bool indent)
 			continue;
 		const struct {
 			const char *key;
-			uint64_t v;
-			double percent;
+			uint64_t v; /* hundredths for a percentage */
 			bool is_percent;
 		} fields[] = {
-			{"cpu_percent", 0, cpu_percent(r), true},
-			{"cpu_ns", s->cpu_ns, 0, false},
-			{"mem_usage_bytes", s->mem_bytes, 0, false},
-			{"mem_limit_bytes", s->mem_limit, 0, false},
-			{"mem_percent", 0, mem_percent(s), true},
-			{"pids", s->pids, 0, false},
-			{"pids_limit", s->pids_limit, 0, false},
-			{"blkio_read_bytes", s->blk_read, 0, false},
-			{"blkio_write_bytes", s->blk_write, 0, false},
-			{"net_rx_bytes", s->net_rx, 0, false},
-			{"net_tx_bytes", s->net_tx, 0, false},
-			{"net_rx_packets", s->net_rx_packets, 0, false},
-			{"net_tx_packets", s->net_tx_packets, 0, false},
-			{"oom_kills", s->oom_kills, 0, false},
-			{"cpu_throttled", s->cpu_throttled, 0, false},
-			{"pids_refused", s->pids_refused, 0, false},
+			{"cpu_percent", hundredths(cpu_percent(r)), true},
+			{"cpu_ns", s->cpu_ns, false},
+			{"mem_usage_bytes", s->mem_bytes, false},
+			{"mem_limit_bytes", s->mem_limit, false},
+			{"mem_percent", hundredths(mem_percent(s)), true},
+			{"pids", s->pids, false},
+			{"pids_limit", s->pids_limit, false},
+			{"blkio_read_bytes", s->blk_read, false},
+			{"blkio_write_bytes", s->blk_write, false},
+			{"net_rx_bytes", s->net_rx, false},
+			{"net_tx_bytes", s->net_tx, false},
+			{"net_rx_packets", s->net_rx_packets, false},
+			{"net_tx_packets", s->net_tx_packets, false},
+			{"oom_kills", s->oom_kills, false},
+			{"cpu_throttled", s->cpu_throttled, false},
+			{"pids_refused", s->pids_refused, false},
 		};
 		if (!first)
 			putchar_unlocked(',');
@@ -111,7 +114,7 @@ static void print_json(const struct row *rows, size_t n, bool indent)
 			fputs_unlocked(fields[k].key, stdout);
 			fputs_unlocked(colon, stdout);
 			if (fields[k].is_percent)
-				put_percent(fields[k].percent);
+				put_percent(fields[k].v);
 			else
 				put_u64(fields[k].v);
 		}

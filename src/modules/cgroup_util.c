@@ -228,6 +228,16 @@ static void cache_sweep(uint64_t now)
 			cache_drop(&cache[i]);
 }
 
+/* A limit's text, kept when it fits (bx_cg_read_limit). */
+static void keep_text(struct cached *c, const char *text, uint64_t now)
+{
+	c->read_us = 0;
+	if (strlen(text) < sizeof c->text) {
+		strcpy(c->text, text);
+		c->read_us = now;
+	}
+}
+
 /* max_age_us: 0, or how old a kept text may be and still be taken. */
 static int cached_read(const char *path, char *buf, size_t len, uint64_t max_age_us)
 {
@@ -250,10 +260,8 @@ static int cached_read(const char *path, char *buf, size_t len, uint64_t max_age
 			return cached_read(path, buf, len, max_age_us);
 		}
 		c->read_us = 0;
-		if (r == 0 && max_age_us && strlen(buf) < sizeof c->text) {
-			strcpy(c->text, buf);
-			c->read_us = now;
-		}
+		if (r == 0 && max_age_us)
+			keep_text(c, buf, now);
 		return r;
 	}
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -265,10 +273,8 @@ static int cached_read(const char *path, char *buf, size_t len, uint64_t max_age
 		return r;
 	}
 	*c = (struct cached){xstrdup(path), fd, now, 0, ""};
-	if (max_age_us && strlen(buf) < sizeof c->text) {
-		strcpy(c->text, buf);
-		c->read_us = now;
-	}
+	if (max_age_us)
+		keep_text(c, buf, now);
 	cache_n++;
 	return 0;
 }
