@@ -39,6 +39,11 @@ for t in $targets; do
 		echo "fuzz $t: ${FUZZ_TIME}s, ${runs:-?} inputs (${secs:-?}/s), $cov, no crash"
 	else
 		echo "fuzz $t: CRASHED (exit $rc) after ${runs:-?} inputs: see $out/$t.log, input in $out/crashes/$t/"
+		# CI keeps only what is printed: the report's first lines and the input.
+		grep -m 8 -E 'runtime error|ERROR: |SUMMARY: |#[0-3] ' "$out/$t.log" | sed 's/^/  /'
+		for f in "$out/crashes/$t"/*; do
+			[ -f "$f" ] && { echo "  input $f:"; head -c 512 "$f" | od -c | head -12 | sed 's/^/    /'; }
+		done
 		fail=1
 	fi
 done

@@ -407,6 +407,8 @@ static int get_strings(struct ctx *c, json_t *v, const char *path, char ***out)
 		}
 		strv_push(out, json_string_value(s));
 	}
+	if (!*out) /* [] is a list too: callers walk it without a NULL check */
+		*out = xzalloc(sizeof **out);
 	return 0;
 }
 
