@@ -39,7 +39,7 @@ struct bx_atk_run {
 	pid_t canary;
 	int canary_fd; /* pidfd of canary, or the canary's descriptor */
 	int fd;        /* a second descriptor (listener, pty slave) */
-	int shmid;
+	int shmid;     /* the canary segment, or -1 */
 	long key;
 	char *path;
 	pid_t helpers[16];

@@ -54,9 +54,10 @@ static void shm_judge(struct bx_atk_run *r)
 
 static int shm_cleanup(struct bx_atk_run *r, bx_err_t *err)
 {
-	if (r->shmid > 0 && shmctl(r->shmid, IPC_RMID, NULL) < 0 && errno != EINVAL && errno != EIDRM)
+	/* 0 is a valid id: the first segment since boot (a fresh CI machine) */
+	if (r->shmid >= 0 && shmctl(r->shmid, IPC_RMID, NULL) < 0 && errno != EINVAL && errno != EIDRM)
 		return bx_make_error(err, errno, "cannot remove the canary SysV segment %d", r->shmid);
-	r->shmid = 0;
+	r->shmid = -1;
 	return 0;
 }
 

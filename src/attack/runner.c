@@ -77,7 +77,7 @@ static int job_prepare(struct bx_atk_job *j, const char *image_root, bx_err_t *e
 	struct bx_atk_run *r = &j->run;
 	const struct bx_attack *a = j->atk;
 	r->atk = a;
-	r->canary_fd = r->fd = -1;
+	r->canary_fd = r->fd = r->shmid = -1;
 	bx_atk_random_hex(r->nonce, 10);
 	bx_atk_random_hex(r->secret, 32);
 	snprintf(r->comm, sizeof r->comm, "bxa%s", r->nonce);
@@ -356,7 +356,7 @@ int bx_atk_run_jobs(struct bx_atk_job *jobs, size_t n, int parallel, bx_err_t *e
 			char why[256];
 			if (j->atk->available && !j->atk->available(why, sizeof why)) {
 				j->run.atk = j->atk;
-				j->run.canary_fd = j->run.fd = -1;
+				j->run.canary_fd = j->run.fd = j->run.shmid = -1;
 				j->run.verdict = BX_NA;
 				j->run.evidence = xstrdup(why);
 				j->run.claim = xstrdup("not run");
