@@ -22,7 +22,8 @@
  * inside.  A notification stops only the calls the filter hands over,
  * carries the number, architecture and arguments, and the answer is one
  * ioctl.  So the loaded program is a copy of the profile's in which every
- * ERRNO return becomes USER_NOTIF: a small agent process of the supervisor
+ * ERRNO return but ENOSYS (libc's fallback cue: clone3 -> clone) becomes
+ * USER_NOTIF: a small agent process of the supervisor
  * receives the listener fd, runs the profile's original program on the
  * call (seccomp_bpf.c has an interpreter) to learn the errno, answers with
  * it, and writes the denial on the timeline.  Allowed calls never reach

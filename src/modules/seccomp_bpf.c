@@ -753,7 +753,13 @@ void bx_sc_prog_notify(const struct bx_sc_prog *in, bool trace, int handover_fd,
 		struct sock_filter f = in->insns[i];
 		if (f.code == (BPF_RET | BPF_K)) {
 			uint32_t a = BX_SC_ACTION(f.k);
-			if (a == SECCOMP_RET_ERRNO || (trace && (a == SECCOMP_RET_ALLOW || a == SECCOMP_RET_LOG)))
+			/* ENOSYS is "not here, take your fallback" (clone3 ->
+			 * clone), not a refusal: answered by the kernel, it
+			 * costs no trip to the agent on every fork of every
+			 * glibc program.  A trace still counts it. */
+			bool fallback = a == SECCOMP_RET_ERRNO && BX_SC_DATA(f.k) == ENOSYS;
+			if ((a == SECCOMP_RET_ERRNO && !fallback) ||
+			    (trace && (fallback || a == SECCOMP_RET_ALLOW || a == SECCOMP_RET_LOG)))
 				f.k = SECCOMP_RET_USER_NOTIF;
 		}
 		out->insns[pro + i] = f;
