@@ -39,6 +39,7 @@ static int check_exec(int argc, char **argv)
 	json_object_set_new(root, "cgroup_mode", json_string(bx_cgroup_mode_name(mode)));
 	json_object_set_new(root, "cgroup_backend", json_string(bx_cgroup_backend_name(mode)));
 	json_object_set_new(root, "run_dir", json_string(bx_run_dir()));
+	json_object_set_new(root, "run_dir_fs", json_string(bx_run_dir_where()));
 	json_object_set_new(root, "lib_dir", json_string(bx_lib_dir()));
 	json_object_set_new(root, "images", json_array());
 	for (size_t i = 0; images[i]; i++)
@@ -81,7 +82,7 @@ static int check_exec(int argc, char **argv)
 	printf("cgroups      %s\n", bx_cgroup_mode_name(mode));
 	printf("cgroup API   %s\n", bx_cgroup_backend_name(mode));
 	printf("running as   %s\n", geteuid() == 0 ? "root" : "not root: boxlab needs root");
-	printf("state dir    %s\n", bx_run_dir());
+	printf("state dir    %s (%s)\n", bx_run_dir(), bx_run_dir_where());
 	printf("images       %s\n", *imgs ? imgs : "none (run 'make' to build busybox)");
 	if (criu.bin)
 		printf("criu         %s (%s): %s: %s\n", criu.name, criu.bin, criu.works ? "works" : "NOT USABLE",

@@ -70,14 +70,9 @@ int bx_state_create(const char *name, bx_err_t *err)
 	cleanup_free char *dir = bx_state_path(name, NULL);
 	cleanup_free char *tmp = bx_state_new_dir(getpid(), name);
 	cleanup_free char *link = NULL;
-	struct stat sb;
 	bx_err_t ignored = NULL;
-	if (bx_mkdir_p(bx_run_dir(), 0711, err) < 0)
-		return bx_error_hint(err, "boxlab keeps container state there: run as root, or set BOXLAB_RUN_DIR");
-	/* Container root is an unprivileged host uid: it must be able to
-	 * walk through the run dir to its root file system. */
-	if (stat(bx_run_dir(), &sb) == 0 && (sb.st_mode & 0111) != 0111 && chmod(bx_run_dir(), sb.st_mode | 0111) < 0)
-		return bx_make_error(err, errno, "cannot make %s searchable for container users", bx_run_dir());
+	if (bx_run_dir_prepare(err) < 0)
+		return -1;
 	if (access(dir, F_OK) == 0)
 		return name_taken(name, err);
 	bx_rm_rf(tmp, &ignored); /* of a dead process that had our pid */

@@ -45,6 +45,11 @@ struct bx_state {
 
 const char *bx_run_dir(void); /* $BOXLAB_RUN_DIR or /run/boxlab */
 const char *bx_lib_dir(void); /* $BOXLAB_LIB_DIR or /var/lib/boxlab */
+/* Make the run dir, on a tmpfs of its own where it would be on disk
+ * (core/rundir.c says when), searchable for container users. */
+int bx_run_dir_prepare(bx_err_t *err);
+/* "in RAM", or on disk and why. */
+const char *bx_run_dir_where(void);
 char *bx_state_path(const char *name, const char *file);
 const char *bx_status_name(enum bx_status s);
 

@@ -178,3 +178,31 @@ INI
 	[[ "$output" == *"missing.ini"* ]]
 	[ -z "$(ls "$BOXLAB_RUN_DIR")" ]
 }
+
+@test "run dir: a tmpfs of its own where asked and empty, never over state, never unasked" {
+	local d=$BOXLAB_RUN_DIR fs check
+	chmod 0711 "$d" # container root walks through it to the run dirs in it
+	BOXLAB_RUN_DIR=$d/ram BOXLAB_RUN_TMPFS=1 run bx run --rm busybox sh -c 'echo hi > /f; cat /f'
+	fs=$(findmnt -n -o FSTYPE,SOURCE "$d/ram" | tr -s ' ' || true)
+	check=$(BOXLAB_RUN_DIR=$d/ram bx check | grep '^state dir' || true)
+	umount "$d/ram" 2>/dev/null || true
+	[ "$status" -eq 0 ]
+	[ "$output" = hi ]
+	[ "$fs" = "tmpfs boxlab" ]
+	[[ "$check" == *"(in RAM)" ]]
+	# Over state it would hide: never.
+	mkdir "$d/full"
+	echo keep >"$d/full/keep"
+	BOXLAB_RUN_DIR=$d/full BOXLAB_RUN_TMPFS=1 run bx run --rm busybox true
+	[ "$status" -eq 0 ]
+	! findmnt "$d/full"
+	[ "$(cat "$d/full/keep")" = keep ]
+	# A run dir of the caller's own without BOXLAB_RUN_TMPFS=1, or with 0: on disk.
+	BOXLAB_RUN_DIR=$d/disk run bx run --rm busybox true
+	[ "$status" -eq 0 ]
+	! findmnt "$d/disk"
+	[[ "$(BOXLAB_RUN_DIR=$d/disk bx check | grep '^state dir')" == *"on disk (BOXLAB_RUN_TMPFS=1"* ]]
+	BOXLAB_RUN_DIR=$d/never BOXLAB_RUN_TMPFS=0 run bx run --rm busybox true
+	[ "$status" -eq 0 ]
+	! findmnt "$d/never"
+}
