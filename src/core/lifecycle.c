@@ -351,7 +351,7 @@ static int start_once(struct bx_box *box, struct bx_state *st, struct bx_image *
 	st->pid = pid;
 	st->pid_start = bx_proc_starttime(pid);
 	bx_tl_event(box->tl, "core", "clone", t, "pid %d, namespaces 0x%x%s", pid, box->clone_flags,
-		    box->cg_born_inside ? ", born in its v1 cgroups" : "");
+		    box->cg_born_inside ? ", joins its v1 cgroups as its first act" : "");
 	/* Recorded at once: a child that outlives a killed supervisor (its
 	 * parent-death signal is cleared while it changes credentials) is
 	 * then still found and killed by gc. */

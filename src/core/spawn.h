@@ -1,6 +1,7 @@
 /* The one clone3 that makes a container's first process, for `run` and
- * for the OCI interface alike: new namespaces, and born inside the
- * container's cgroups on v2 and on v1 both. */
+ * for the OCI interface alike: new namespaces, and in the container's
+ * cgroups before it does anything (born there on v2, joined as its first
+ * act on v1). */
 #ifndef BX_SPAWN_H
 #define BX_SPAWN_H
 
@@ -11,9 +12,9 @@
 struct bx_spawn {
 	uint64_t ns_flags; /* CLONE_NEW* made at clone */
 	int cgroup_fd;     /* v2: the cgroup directory (CLONE_INTO_CGROUP), or -1 */
-	const int *join;   /* v1: tasks files, open for writing, to be born in */
+	const int *join;   /* v1: tasks files, open for writing, the child joins */
 	int n_join;
-	bool born_inside;  /* out: the v1 cgroups were joined (else attach them) */
+	bool born_inside;  /* out: no attach needed (the v1 cgroups are joined) */
 };
 
 /* Like fork(): the child's pid in the parent, with *pidfd, 0 in the

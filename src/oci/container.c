@@ -475,8 +475,8 @@ int bx_oci_create(const struct bx_oci_create_opts *o, bx_err_t *err)
 		bx_make_error(err, errno, "the container process died before setup");
 		goto kill;
 	}
-	/* The cgroup attach, where the child was not born inside (on v1 the
-	 * first write to a cgroup.procs waits for an RCU grace period,
+	/* The cgroup attach, where the child did not join by itself (on v1
+	 * the first write to a cgroup.procs waits for an RCU grace period,
 	 * ~10 ms; core/spawn.c), overlaps the child's mounts; it is done
 	 * before the hooks, and before the child runs anything. */
 	if (run_modules(&box, offsetof(struct bx_module, parent_setup), err) < 0)

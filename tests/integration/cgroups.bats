@@ -280,17 +280,17 @@ count_of() { bx logs "$1" | tail -1; }
 	[[ "$output" == *"$n is not running (it is exited)"* ]]
 }
 
-@test "v1: the container is born in its cgroups (no attach), and its helper is gone" {
+@test "v1: the container joins its cgroups itself (no attach), and nothing else of boxlab is in them" {
 	v1_only
 	n=$(cgname)
 	bx run -d --name "$n" --memory 64m --pids-limit 30 busybox sleep 30
 	run bx events "$n"
-	[[ "$output" == *"clone"*"born in its v1 cgroups"* ]]
+	[[ "$output" == *"clone"*"joins its v1 cgroups as its first act"* ]]
 	pid=$(jq -r .pid "$BOXLAB_RUN_DIR/$n/state.json")
 	for c in memory cpu pids blkio devices freezer; do
 		grep -q "^[0-9]*:$c:/boxlab/$n\$" /proc/$pid/cgroup || { cat /proc/$pid/cgroup; false; }
 	done
-	# init and sleep only: the helper that cloned it left the pids count
+	# init and sleep only
 	[ "$(cat $CG/pids/boxlab/$n/pids.current)" -eq 2 ]
 	# and it is still the supervisor's child
 	sup=$(jq -r .supervisor "$BOXLAB_RUN_DIR/$n/state.json")
