@@ -105,6 +105,11 @@ void bx_sc_native_arches(uint32_t *arches, size_t *n); /* native + compat */
 int bx_sc_syscall_nr(uint32_t arch, const char *name);
 bool bx_sc_syscall_known(const char *name);
 char *bx_sc_syscall_name(uint32_t arch, int nr);
+/* The highest syscall number libseccomp knows for an architecture (x32:
+ * with bit 30): bx_sc_max_nr answers from a table for the libseccomp
+ * boxlab is built with, bx_sc_max_nr_scan asks libseccomp (slow). */
+uint32_t bx_sc_max_nr(uint32_t arch);
+uint32_t bx_sc_max_nr_scan(uint32_t arch);
 const char *bx_sc_syscall_suggest(const char *name);
 
 /* A classic BPF program for seccomp(2). */
