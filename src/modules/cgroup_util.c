@@ -454,19 +454,19 @@ int bx_cg_remove_dir(const struct bx_cg *cg, const char *dir, bx_err_t *err)
 	uint64_t deadline = bx_now_us() + 5000000;
 
 	for (;;) {
-		int r = bx_cg_read(procs, buf, sizeof buf);
+		/* Mostly empty by now: rmdir first, look inside on EBUSY. */
+		int r = cg->fs->rmdir(dir);
+		if (r == 0 || r == -ENOENT)
+			return 0;
+		if (r != -EBUSY)
+			return bx_make_error(err, -r, "cannot remove cgroup %s", dir);
+		/* Busy: members left (killed here), or the last task is
+		 * still exiting. */
+		r = bx_cg_read(procs, buf, sizeof buf);
 		if (r == -ENOENT)
-			return 0; /* removed already */
-		if (r == 0 && buf[0] == '\0') {
-			r = cg->fs->rmdir(dir);
-			if (r == 0 || r == -ENOENT)
-				return 0;
-			/* EBUSY: the last task is still exiting. */
-			if (r != -EBUSY)
-				return bx_make_error(err, -r, "cannot remove cgroup %s", dir);
-		} else if (r == 0) {
+			return 0; /* removed meanwhile */
+		if (r == 0 && buf[0])
 			kill_members(cg, procs);
-		}
 		if (bx_now_us() > deadline)
 			return bx_make_error(err, EBUSY, "cannot remove cgroup %s: processes still in it after 5 s", dir);
 		nap(wait);
