@@ -22,13 +22,16 @@ command -v iperf3 >/dev/null || { echo "bench-net: iperf3 not found: run 'sudo m
 work=$(mktemp -d /run/boxlab-bench.XXXXXX)
 chmod 755 "$work" # container root (a mapped uid) walks through it
 export BOXLAB_RUN_DIR="$work/run"
+# State in RAM, as in boxlab's default run dir (src/core/rundir.c).
+export BOXLAB_RUN_TMPFS=${BENCH_TMPFS:-1}
 ns1=bxb1-$$ ns2=bxb2-$$ pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	for n in $(ls "$BOXLAB_RUN_DIR" 2>/dev/null); do "$B" rm -f "$n" >/dev/null 2>&1 || true; done
 	ip netns del "$ns1" 2>/dev/null || true
 	ip netns del "$ns2" 2>/dev/null || true
-	rm -rf "$work"
+	umount "$BOXLAB_RUN_DIR" 2>/dev/null || true
+	rm -rf --one-file-system "$work"
 }
 trap cleanup EXIT
 mkdir -p "$BOXLAB_RUN_DIR"

@@ -58,6 +58,9 @@ report_setup() {
 	# Container root (an unprivileged host uid) must walk down to its rootfs.
 	chmod 0711 "$work"
 	export BOXLAB_RUN_DIR="$work/run" BOXLAB_LIB_DIR="$work/lib"
+	# State in RAM, as boxlab keeps its default run dir (src/core/rundir.c);
+	# the cleanup unmounts everything under $work.
+	export BOXLAB_RUN_TMPFS=${BENCH_TMPFS:-1}
 	mkdir -p "$BOXLAB_RUN_DIR" "$BOXLAB_LIB_DIR" "$work/tmp"
 	chmod 0711 "$BOXLAB_RUN_DIR" "$BOXLAB_LIB_DIR"
 	runc_root="$work/runc"

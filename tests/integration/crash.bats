@@ -97,7 +97,7 @@ assert_clean() { # assert_clean NAME [PORT]
 	for p in $CR_PID $CR_SUP $CR_KIDS; do
 		wait_for 5 gone "$p" || { echo "process $p ($(cat /proc/$p/cmdline | tr '\0' ' ')) left" >&2; return 1; }
 	done
-	[ -z "$(ip -o link show "bx-$name" 2>/dev/null)" ] || { echo "veth bx-$name left" >&2; return 1; }
+	veth_gone "bx-$name" || { echo "veth bx-$name left" >&2; return 1; }
 	key=$(realpath "$BOXLAB_RUN_DIR")
 	if [ -e "$CR_NET_RUN_DIR/$CR_NET/leases.json" ] &&
 		jq -e --arg k "$key/" '.leases[] | select(.key | startswith($k))' \

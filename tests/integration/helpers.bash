@@ -114,6 +114,12 @@ wait_for() { # wait_for SECONDS COMMAND...
 		sleep 0.1
 	done
 }
+
+# A container's veth goes with its network namespace, removed by the
+# kernel some ms after boxlab returns (src/modules/network.c).
+veth_gone() { # veth_gone NAME
+	wait_for 5 sh -c "! ip -o link show '$1' >/dev/null 2>&1"
+}
 bats_require_minimum_version 1.5.0
 
 # Switches that let container root act as root inside its own namespaces

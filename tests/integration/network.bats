@@ -286,13 +286,36 @@ C
 	[ "$output" -eq 30 ]
 	bx rm -f "${names[@]}" >/dev/null
 	[ -z "$(leases "$m")" ]
-	[ "$(ip -o link show master "bxn-$m" | wc -l)" -eq 0 ]
+	wait_for 5 sh -c "[ \$(ip -o link show master bxn-$m | wc -l) -eq 0 ]"
 	for n in "${names[@]}"; do
-		[ -z "$(ip -o link show "bx-$n" 2>/dev/null)" ] || { echo "veth of $n left"; false; }
+		veth_gone "bx-$n" || { echo "veth of $n left"; false; }
 	done
 	for p in "${ports[@]}"; do
 		[ -z "$(ss -Htln "sport = :$p")" ] || { echo "port $p still bound"; false; }
 	done
+}
+
+@test "the veth goes with the container's namespace; its name is free again for the next container of that name" {
+	n=nw$RANDOM
+	bx run -d --name "$n" busybox sleep 60
+	ip -o link show "bx-$n" | grep -q "master boxlab0"
+	bx rm -f "$n"
+	# At once, while the old veth may still be on its way out.
+	bx run -d --name "$n" busybox sleep 60
+	ip -o link show "bx-$n" | grep -q "master boxlab0"
+	bx exec "$n" ip -o link show eth0 | grep -q "LOWER_UP"
+	bx stop -t 1 "$n" >/dev/null
+	run bx events "$n"
+	[[ "$output" == *"network"*"veth"*"bx-$n goes with the container's network namespace"* ]]
+	bx rm "$n"
+	veth_gone "bx-$n"
+	# run --rm, twice under one name in a row
+	for _ in 1 2; do
+		run bx run --rm --name "$n" busybox sh -c 'ip -o -4 addr show eth0 | grep -c inet'
+		[ "$status" -eq 0 ]
+		[ "$output" = 1 ]
+	done
+	veth_gone "bx-$n"
 }
 
 @test "stats count bytes and packets; gc after kill -9 of the supervisor releases address, proxy and port" {
@@ -308,7 +331,7 @@ C
 	[[ "$output" == *"removed $m-c"* ]]
 	[ -z "$(leases "$m")" ]
 	[ -z "$(ss -Htln "sport = :$port")" ]
-	[ -z "$(ip -o link show "bx-$m-c" 2>/dev/null)" ]
+	veth_gone "bx-$m-c"
 
 	# stats and network inspect
 	s=nw$RANDOM
