@@ -48,8 +48,8 @@ struct bx_box {
 	int ns_flags;    /* every namespace of the box, for setns */
 	int cgroup_fd;   /* v2: CLONE_INTO_CGROUP target, or -1 */
 	/* v1's stand-in for CLONE_INTO_CGROUP: the tasks files of the
-	 * container's cgroups, which a helper joins before it clones the
-	 * container (lifecycle.c says why); born_inside once that worked. */
+	 * container's cgroups, which the container process joins as its
+	 * first act (core/spawn.c says why); born_inside: no attach needed. */
 	int cg_join[16];
 	int n_cg_join;
 	bool cg_born_inside;
