@@ -21,8 +21,11 @@ pm() {
 }
 
 # podman run, the flags every test uses
+# stdin from /dev/null: timeout(1) runs podman in a background process
+# group, and podman -t on a terminal would be stopped by SIGTTOU when it
+# sets raw mode (as boxlab once was: docs/FAILURE_CASES.md, case 9).
 pm_run() {
-	pm run --network none --cgroups=no-conmon "$@"
+	pm run --network none --cgroups=no-conmon "$@" </dev/null
 }
 
 logs_have() { # NAME TEXT
