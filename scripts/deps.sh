@@ -13,7 +13,7 @@ pkgs=(
 	xz-utils zstd
 	libcmocka-dev bats tmux
 	busybox-static
-	hyperfine runc uidmap iproute2 procps util-linux psmisc time jq
+	hyperfine runc uidmap iproute2 nftables procps util-linux psmisc time jq
 	# make report: figures, and bubblewrap to compare against
 	gnuplot-nox bubblewrap
 	# OCI acceptance (tests/integration/podman.bats): a real engine driving

@@ -14,11 +14,11 @@
  *                          prepare_shared)
  *
  * What it blocks: containers on different networks cannot reach each
- * other (one bridge each, and the host never routes: boxlab does not
- * enable ip_forward, and switches forwarding off per bridge where it
- * finds it on); nothing reaches a container from outside the host
- * except through a published port.  What it does not: a container can
- * reach the host at its gateway address, like Docker's.
+ * other (one bridge each, and the host routes for a bridge only the
+ * DNAT'ed connections of published ports: network_dnat.c; boxlab never
+ * enables ip_forward); nothing reaches a container from outside the
+ * host except through a published port.  What it does not: a container
+ * can reach the host at its gateway address, like Docker's.
  *
  * Where the work happens: everything in the parent.  prepare (before
  * clone) takes the address, the bridge and the host ports, so a bad
@@ -48,6 +48,7 @@
 #include "modules/netlink.h"
 #include "modules/cgroup.h"
 #include "modules/network.h"
+#include "modules/nft.h"
 #include "core/proc.h"
 #include "core/state.h"
 #include "core/testpoint.h"
@@ -614,6 +615,17 @@ static int prepare_bridge(struct bx_box *box, struct net_priv *p, const struct b
 			goto out;
 		cleanup_free char *list = strv_join(p->st.ports, " ");
 		bx_tl_event(box->tl, "network", "proxy", t, "pid %d: %s", pid, list);
+
+		t = bx_now_us();
+		if (bx_dnat_publish(c->ports, c->nports, p->st.ip, err) < 0)
+			goto out;
+		bx_test_stop(box->name, "network", "dnat");
+		size_t nd = 0;
+		for (size_t i = 0; i < c->nports; i++)
+			nd += bx_nft_port_dnat(&c->ports[i]);
+		if (nd)
+			bx_tl_event(box->tl, "network", "dnat", t, "nftables table ip %s: %zu port%s to %s; "
+				    "127.0.0.1 by the proxy", BX_NFT_TABLE, nd, nd == 1 ? "" : "s", ip);
 	}
 	ret = 0;
 out:
@@ -808,6 +820,18 @@ static void teardown(struct bx_box *box)
 				bx_pidfd_wait(fd, 2000);
 		}
 	}
+	if (s.ports && s.ip) {
+		size_t n = strv_len(s.ports), k = 0;
+		struct bx_port *ports = xzalloc((n + 1) * sizeof *ports);
+		for (size_t i = 0; i < n; i++) {
+			bx_err_t bad = NULL;
+			if (bx_port_parse(s.ports[i], &ports[k], &bad) == 0)
+				k++;
+			bx_error_release(&bad);
+		}
+		bx_dnat_unpublish(ports, k, s.ip);
+		free(ports);
+	}
 	/* The veth: the kernel removes it with the namespace (top of file). */
 	if (s.veth && s.ifindex > 0)
 		bx_tl_event(box->tl, "network", "veth", 0, "%s goes with the container's network namespace", s.veth);
@@ -827,9 +851,13 @@ static void probe(struct bx_probe *out)
 	if (fd >= 0 && read(fd, &fwd, 1) != 1)
 		fwd = '?';
 	out->ok = sk != NULL && access("/proc/self/ns/net", F_OK) == 0;
+	int nft = bx_nft_present(&err);
+	bx_error_release(&err);
 	if (out->ok)
-		snprintf(out->why, sizeof out->why, "bridge + veth over rtnetlink; ip_forward=%c (%s)", fwd,
-			 fwd == '0' ? "nothing is routed" : "boxlab switches forwarding off on its bridges");
+		snprintf(out->why, sizeof out->why,
+			 "bridge + veth over rtnetlink; -p by nftables DNAT (%s); ip_forward=%c (boxlab never "
+			 "sets it)", nft < 0 ? "no nf_tables here: -p fails" : nft ? "table ip boxlab in use" :
+			 "nf_tables ready", fwd);
 	else
 		snprintf(out->why, sizeof out->why, "no rtnetlink: %s", err ? err->msg : "no network namespaces");
 	bx_nl_close(sk);

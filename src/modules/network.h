@@ -110,12 +110,23 @@ int bx_port_parse(const char *s, struct bx_port *out, bx_err_t *err);
 char *bx_port_format(const struct bx_port *p);
 bool bx_port_clash(const struct bx_port *a, const struct bx_port *b);
 
-/* network_proxy.c: published ports by a userspace proxy (see there for
- * why not DNAT).  Bind every host port now, so a port in use fails the
+/* network_proxy.c: published ports on 127.0.0.1 by a userspace proxy
+ * (see there for why).  Bind every host port now, so a port in use fails the
  * container before it starts; fds gets one socket per port. */
 int bx_proxy_bind(const struct bx_port *p, size_t n, int *fds, bx_err_t *err);
 /* Fork the proxy; it owns fds from then on (closed here). */
 pid_t bx_proxy_start(const struct bx_port *p, size_t n, int *fds, uint32_t ctr_ip, bx_err_t *err);
+
+/* network_dnat.c: published ports by nftables DNAT (see there). */
+int bx_dnat_publish(const struct bx_port *p, size_t n, uint32_t ctr_ip, bx_err_t *err);
+void bx_dnat_unpublish(const struct bx_port *p, size_t n, uint32_t ctr_ip);
+/* A bridge's forwarding and its place in the table, for ensure_bridge. */
+int bx_dnat_bridge(const char *bridge, bx_err_t *err);
+void bx_dnat_bridge_gone(const char *bridge);
+
+/* network_store.c, for network_dnat.c */
+bool bx_bridge_exists(const char *bridge);
+int bx_bridge_forwarding(const char *bridge, bool on, bx_err_t *err);
 
 /* network.c: the per-container record in its state dir. */
 struct bx_net_state {

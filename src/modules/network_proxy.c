@@ -1,23 +1,20 @@
-/* Published ports: a userspace TCP/UDP proxy, one small process per
- * container that publishes ports, forked by its supervisor.
+/* Published ports on 127.0.0.1: a userspace TCP/UDP proxy, one small
+ * process per container that publishes ports, forked by its supervisor.
+ * Every other address of the host is nftables DNAT (network_dnat.c),
+ * where the container sees the real client.
  *
- * Why not nftables DNAT (what Docker does by default):
- *  - From another network namespace on the machine (a test netns, a
- *    second container stack), a DNAT'ed packet arrives on one interface
- *    and must leave through the bridge: that is routing, and boxlab
- *    never enables ip_forward (nothing may be routed off this machine).
- *  - From the host's own 127.0.0.1 DNAT needs route_localnet on the
- *    bridge plus a SNAT/masquerade rule so the container's reply finds
- *    its way back: NAT we promised not to add.
- *  - Debian's libnftables-dev ships no static archive, and boxlab links
- *    statically.
- * A proxy bound on the host answers on every host address, 127.0.0.1
- * included, from any namespace that can reach the host, with no
- * forwarding and no NAT.  Its bind is also the collision check: a port
- * that another container or a host service holds fails the bind in
- * `prepare`, before the container exists.  The price: the container
- * sees connections come from its gateway, not from the real client
- * (Docker's docker-proxy has the same), and bytes are copied once more.
+ * Why not DNAT for 127.0.0.1 too: a packet from the host's loopback
+ * cannot leave through the bridge unless the bridge takes route_localnet,
+ * and the container's answer to 127.0.0.1 would go to its own loopback
+ * unless the host also SNATs loopback traffic to the gateway: two host
+ * settings for one address the proxy serves with neither.  The proxy
+ * binds every published port on its host address (0.0.0.0 included), so
+ * it also holds the port: a port that another container or a host
+ * service holds fails the bind in `prepare`, before the container
+ * exists, and no host service can take it while the container runs
+ * (docker-proxy does both, for the same reasons).  What the proxy costs:
+ * the container sees its gateway as the client, and bytes are copied
+ * once more.
  *
  * The proxy dies with its supervisor (PR_SET_PDEATHSIG), leaves the
  * terminal's session (so ^C of a foreground `run` goes to the container,

@@ -4,12 +4,12 @@
  *
  * Subnets are picked so they clash with nothing: not with another
  * boxlab network (even one whose bridge is gone after a reboot) and not
- * with any route of the host, read over netlink.  The host never routes
- * for a bridge: boxlab does not touch ip_forward, and when it finds it
- * on, it switches forwarding off for its bridges alone
- * (net.ipv4.conf.BRIDGE.forwarding = 0: packets that arrive from
- * containers are never forwarded, so neither another network nor
- * anything off the machine is reachable through the host). */
+ * with any route of the host, read over netlink.  A bridge forwards
+ * only while ports are published, and then nothing but DNAT'ed
+ * connections (network_dnat.c); boxlab never touches ip_forward, and
+ * where it finds it on, it sets its bridges' own forwarding all the
+ * same.  So neither another network nor anything off the machine is
+ * reachable through the host. */
 #include "modules/network.h"
 #include "modules/netlink.h"
 #include "core/proc.h"
@@ -219,6 +219,22 @@ static int sysctl_set(const char *path, const char *v, bx_err_t *err)
 	return 0;
 }
 
+bool bx_bridge_exists(const char *bridge)
+{
+	char path[128];
+	snprintf(path, sizeof path, "/proc/sys/net/ipv4/conf/%s", bridge);
+	return access(path, F_OK) == 0;
+}
+
+int bx_bridge_forwarding(const char *bridge, bool on, bx_err_t *err)
+{
+	char path[128];
+	snprintf(path, sizeof path, "/proc/sys/net/ipv4/conf/%s/forwarding", bridge);
+	if (sysctl_is(path, on ? '1' : '0'))
+		return 0;
+	return sysctl_set(path, on ? "1" : "0", err);
+}
+
 int bx_network_ensure_bridge(struct nl_sock *sk, const struct bx_network *n, bx_err_t *err)
 {
 	char path[128];
@@ -238,9 +254,9 @@ int bx_network_ensure_bridge(struct nl_sock *sk, const struct bx_network *n, bx_
 			return -1;
 	}
 	/* Every time: a host admin may have switched ip_forward on since,
-	 * which resets every interface's own setting to 1. */
-	snprintf(path, sizeof path, "/proc/sys/net/ipv4/conf/%s/forwarding", n->bridge);
-	if (!sysctl_is(path, '0') && sysctl_set(path, "0", err) < 0)
+	 * which resets every interface's own setting, and the bridge may
+	 * be new while ports are published (network_dnat.c). */
+	if (bx_dnat_bridge(n->bridge, err) < 0)
 		return -1;
 	if (bx_nl_addr_add(sk, idx, bx_subnet_gateway(&n->subnet), n->subnet.prefix, err) < 0)
 		return -1;
@@ -495,6 +511,7 @@ int bx_network_remove(const char *name, bx_err_t *err)
 	}
 	if (delete_bridge(&n, err) < 0)
 		goto out;
+	bx_dnat_bridge_gone(n.bridge);
 	ret = bx_rm_rf(dir, err) < 0 || bx_rm_rf(rundir, err) < 0 ? -1 : 0;
 out:
 	bx_leases_free(&l);

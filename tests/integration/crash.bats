@@ -109,6 +109,10 @@ assert_clean() { # assert_clean NAME [PORT]
 		echo "port $port still bound (proxy left)" >&2
 		return 1
 	fi
+	if [ -n "$port" ] && nft list table ip boxlab 2>/dev/null | grep -q " $port : "; then
+		echo "DNAT of port $port left in table ip boxlab" >&2
+		return 1
+	fi
 }
 
 # Crash at each point, gc, and check; the failure names the point.

@@ -16,12 +16,18 @@ NETRUNDIR=${BOXLAB_NET_RUN_DIR:-/run/boxlab-networks}
 eval "$(declare -f teardown | sed '1s/^teardown/helpers_teardown/')"
 
 teardown() {
-	local n
+	local n d
 	if [ -n "${BOXLAB_RUN_DIR:-}" ] && [ -d "$BOXLAB_RUN_DIR" ]; then
 		for n in $(ls "$BOXLAB_RUN_DIR"); do
 			timeout 30 "$BOXLAB" rm -f "$n" >/dev/null 2>&1 || true
 		done
 	fi
+	for d in ${NW_RUN_DIRS:-}; do
+		for n in $(ls "$d" 2>/dev/null); do
+			BOXLAB_RUN_DIR=$d timeout 30 "$BOXLAB" rm -f "$n" >/dev/null 2>&1 || true
+		done
+		rm -rf "$d"
+	done
 	for n in ${NW_NETS:-}; do
 		timeout 10 "$BOXLAB" network rm "$n" >/dev/null 2>&1 || true
 	done
@@ -49,6 +55,10 @@ leases() { # leases NETWORK: the container names holding an address
 }
 
 # bats ignores the status of a bare `! cmd`: a function's counts.
+host_ip() {
+	ip -4 -o addr show scope global | awk '{print $4}' | cut -d/ -f1 | head -1
+}
+
 lacks_word() { # lacks_word WORD TEXT
 	! grep -qw -- "$1" <<<"$2"
 }
@@ -115,6 +125,25 @@ lacks_word() { # lacks_word WORD TEXT
 	[[ "$output" != *"$n1-a"* ]]
 	# the host routes for none of its bridges
 	[ "$(cat "/proc/sys/net/ipv4/conf/bxn-$n1/forwarding")" = 0 ]
+	# While a port is published the bridges forward, but only DNAT'ed
+	# connections: the other network stays out of reach, the port is
+	# reached from it through the host's address.
+	port=$(free_port) hostip=$(host_ip)
+	bx run -d --name "$n1-p" --network "$n1" -p "$port:80" busybox httpd -f -p 80 -h /etc
+	[ "$(cat "/proc/sys/net/ipv4/conf/bxn-$n1/forwarding")" = 1 ]
+	[ "$(cat "/proc/sys/net/ipv4/conf/bxn-$n2/forwarding")" = 1 ]
+	[ "$(cat /proc/sys/net/ipv4/ip_forward)" = 0 ]
+	run bx run --rm --network "$n2" busybox sh -c "
+		ping -c1 -W1 $aip >/dev/null && echo other-ping
+		timeout 1 wget -q -O - http://$aip/hostname >/dev/null && echo other-tcp
+		timeout 3 wget -q -O - http://$hostip:$port/hostname >/dev/null && echo published-ok
+		true"
+	[[ "$output" == *published-ok* ]]
+	[[ "$output" != *other-* ]]
+	run bx run --rm --network "$n1" busybox sh -c "ping -c1 -W2 $n1-a >/dev/null && echo same-ok"
+	[[ "$output" == *same-ok* ]]
+	bx rm -f "$n1-p"
+	[ "$(cat "/proc/sys/net/ipv4/conf/bxn-$n1/forwarding")" = 0 ]
 	run bx network inspect --json "$n1"
 	[ "$(jq -r '.containers[0].name' <<<"$output")" = "$n1-a" ]
 	run bx network rm "$n1"
@@ -171,13 +200,24 @@ C
 @test "published ports: tcp and udp, from the host (127.0.0.1 and its address) and from another netns" {
 	s=nw$RANDOM ns=nwns$RANDOM port=$(free_port) uport=$(free_port)
 	udp_echo
+	# /cgi-bin/ip answers with the client's address as the container sees it
 	bx run -d --name "$s" -p "$port:80" -p "$uport:5353/udp" busybox sh -c \
-		'httpd -p 80 -h /etc; i=0; while [ ! -x /tmp/udpecho ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; exec /tmp/udpecho 5353'
+		'mkdir -p /w/cgi-bin; cp /etc/hosts /w/; printf "#!/bin/sh\necho Content-Type: text/plain\necho\necho \$REMOTE_ADDR\n" >/w/cgi-bin/ip
+		chmod 755 /w/cgi-bin/ip; httpd -p 80 -h /w
+		i=0; while [ ! -x /tmp/udpecho ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; exec /tmp/udpecho 5353'
 	bx exec -i "$s" sh -c 'cat > /tmp/u && chmod 755 /tmp/u && mv /tmp/u /tmp/udpecho' < "$BATS_TEST_TMPDIR/udpecho"
 	wait_for 5 sh -c "timeout 2 busybox wget -q -O - http://127.0.0.1:$port/hosts | grep -q '/etc/hosts of $s'"
-	hostip=$(ip -4 -o addr show scope global | awk '{print $4}' | cut -d/ -f1 | head -1)
-	run timeout 3 busybox wget -q -O - "http://$hostip:$port/hosts"
-	[[ "$output" == *"/etc/hosts of $s"* ]]
+	cip=$(ip_of "$s") gw=$(bx exec "$s" ip route | awk '/^default/ {print $3}')
+	# 127.0.0.1: the proxy, so the container sees its gateway
+	run timeout 3 busybox wget -q -O - "http://127.0.0.1:$port/cgi-bin/ip"
+	[[ "$output" == *"$gw]" ]]
+	# the host's address: DNAT, so the container sees the host's address
+	hostip=$(host_ip)
+	run timeout 3 busybox wget -q -O - "http://$hostip:$port/cgi-bin/ip"
+	[[ "$output" == *":$hostip]" ]]
+	run nft list map ip boxlab ports_any
+	[[ "$output" == *"tcp . $port : $cip . 80"* ]]
+	[[ "$output" == *"udp . $uport : $cip . 5353"* ]]
 	# udp through the proxy, echoed back by the container (dd: one
 	# read takes one whole datagram, where bash's read takes a byte)
 	wait_for 5 sh -c "\"$BOXLAB\" exec $s pidof udpecho >/dev/null"
@@ -185,7 +225,9 @@ C
 	[ "$output" = ping-udp ]
 
 	# Another network namespace on the machine, reaching the host over a
-	# veth of its own: no forwarding, no NAT involved.
+	# veth of its own.  DNAT makes the host route what arrives there, so
+	# that veth forwards (its own setting; ip_forward stays off), and the
+	# container sees the namespace's address.
 	NW_NETNS="$ns"
 	ip netns add "$ns"
 	o=$((RANDOM % 250))
@@ -195,11 +237,17 @@ C
 	ip -n "$ns" addr add "169.254.$o.2/30" dev "$ns-n"
 	ip -n "$ns" link set "$ns-n" up
 	ip -n "$ns" link set lo up
-	run ip netns exec "$ns" timeout 3 busybox wget -q -O - "http://169.254.$o.1:$port/hostname"
+	echo 1 >"/proc/sys/net/ipv4/conf/$ns-h/forwarding"
+	run ip netns exec "$ns" timeout 3 busybox wget -q -O - "http://169.254.$o.1:$port/cgi-bin/ip"
 	[ "$status" -eq 0 ]
+	[[ "$output" == *":169.254.$o.2]" ]]
 	[ "$(cat /proc/sys/net/ipv4/ip_forward)" = 0 ]
 	run bx events "$s"
 	[[ "$output" == *"network    proxy"*"$port:80/tcp $uport:5353/udp"* ]]
+	[[ "$output" == *"network    dnat"*"2 ports to $cip"* ]]
+	bx rm -f "$s"
+	run nft list table ip boxlab
+	[[ "$output" != *" $port : "* && "$output" != *" $uport : "* ]]
 }
 
 @test "port collisions and bad input: refused before the container starts, one-line errors, nothing left" {
@@ -266,7 +314,7 @@ C
 	[ -z "$(ls "$BOXLAB_RUN_DIR" | grep -vx -e "$m-1" -e "$a")" ]
 }
 
-@test "30 containers started and removed leave no veth, lease, proxy or port" {
+@test "30 containers started and removed leave no veth, lease, proxy, port or DNAT rule" {
 	m=nw$RANDOM
 	new_net "$m"
 	names=() ports=()
@@ -290,8 +338,10 @@ C
 	for n in "${names[@]}"; do
 		veth_gone "bx-$n" || { echo "veth of $n left"; false; }
 	done
+	rules=$(nft list table ip boxlab 2>/dev/null || true)
 	for p in "${ports[@]}"; do
 		[ -z "$(ss -Htln "sport = :$p")" ] || { echo "port $p still bound"; false; }
+		[[ "$rules" != *" $p : "* ]] || { echo "DNAT of port $p left"; false; }
 	done
 }
 
@@ -325,12 +375,25 @@ C
 	[ "$(leases "$m")" = "$m-c" ]
 	sup=$(jq -r .supervisor "$BOXLAB_RUN_DIR/$m-c/state.json")
 	proxy=$(jq -r .proxy_pid "$BOXLAB_RUN_DIR/$m-c/network.json")
+	cip=$(ip_of "$m-c")
 	kill -9 "$sup"
 	wait_for 5 sh -c "! kill -0 $proxy 2>/dev/null"
+	# Its DNAT outlives it until gc.  A container of another run dir
+	# (which this run dir's gc never sees) takes the port meanwhile: it
+	# replaces the stale entry, and the late gc leaves the new one be.
+	[[ "$(nft list map ip boxlab ports_any)" == *"tcp . $port : $cip . 80"* ]]
+	other=$(mktemp -d /run/boxlab-test.XXXXXX)
+	NW_RUN_DIRS=$other
+	BOXLAB_RUN_DIR=$other bx run -d --name "$m-d" --network "$m" -p "$port:81" busybox sleep 300
+	dip=$(jq -r .ip "$other/$m-d/network.json")
+	[[ "$(nft list map ip boxlab ports_any)" == *"tcp . $port : $dip . 81"* ]]
 	run bx gc
 	[[ "$output" == *"removed $m-c"* ]]
+	[[ "$(nft list map ip boxlab ports_any)" == *"tcp . $port : $dip . 81"* ]]
+	BOXLAB_RUN_DIR=$other bx rm -f "$m-d"
 	[ -z "$(leases "$m")" ]
 	[ -z "$(ss -Htln "sport = :$port")" ]
+	[[ "$(nft list table ip boxlab 2>/dev/null || true)" != *" $port : "* ]]
 	veth_gone "bx-$m-c"
 
 	# stats and network inspect
