@@ -115,11 +115,11 @@ static int read_answers(struct nl_sock *sk, uint32_t first, uint32_t last, bool 
 			if (h->nlmsg_type == NLMSG_DONE && dump) {
 				acked = want;
 			} else if (h->nlmsg_type == NLMSG_ERROR) {
-				struct nlmsgerr *e = nlmsg_data(h);
-				if (e->error) {
+				int error = ((struct nlmsgerr *)nlmsg_data(h))->error;
+				if (error) {
 					*failed = h->nlmsg_seq;
 					free(buf);
-					return e->error;
+					return error;
 				}
 				acked++;
 			} else if (fn) {
