@@ -89,6 +89,18 @@ static bool mounted(const struct bx_cg *cg, const char *hier)
 	return access(p, F_OK) == 0;
 }
 
+/* A hierarchy the container has a cgroup in (after create): cpuset only
+ * where bx_cg_wants_cpuset said so. */
+static bool joined(const struct bx_cg *cg, const char *hier)
+{
+	if (!mounted(cg, hier))
+		return false;
+	if (strcmp(hier, "cpuset"))
+		return true;
+	cleanup_free char *dir = bx_cg_dir(cg, hier, NULL);
+	return access(dir, F_OK) == 0;
+}
+
 static bool root_has(const struct bx_cg *cg, const char *hier, const char *file)
 {
 	cleanup_free char *p = xasprintf("%s/%s/%s", cg->root, hier, file);
@@ -167,8 +179,13 @@ static int make_dirs(const struct bx_cg *cg, const char *hier, const struct bx_c
 	cleanup_free char *parent = bx_cg_parent(cg, hier);
 	cleanup_free char *dir = bx_cg_dir(cg, hier, NULL);
 	cleanup_free char *top = xasprintf("%s/%s", cg->root, hier);
-	if (bx_cg_mkdir(cg, parent, err) < 0 || bx_cg_mkdir(cg, dir, err) < 0)
-		return -1;
+	/* The parent only when missing: it is there for every container
+	 * but the first. */
+	int r = cg->fs->mkdir(dir);
+	if (r == -ENOENT && bx_cg_mkdir(cg, parent, err) == 0)
+		r = cg->fs->mkdir(dir);
+	if (r < 0 && r != -EEXIST)
+		return bx_make_error(err, -r, "cannot create cgroup %s", dir);
 	if (strcmp(hier, "cpuset"))
 		return 0;
 	if (cpuset_fill(cg, parent, top, NULL, NULL, err) < 0)
@@ -250,13 +267,17 @@ static int device_rules(const struct bx_cg *cg, const struct bx_cg_devices_conf 
 	/* Deny all, then allow: the parent's "a *:* rwm" is inherited. */
 	if (set_key(cg, BX_CGK_DEV_DENY, "a", err) < 0)
 		return -1;
-	for (size_t i = 0; default_devices[i]; i++)
-		if (set_key(cg, BX_CGK_DEV_ALLOW, default_devices[i], err) < 0)
-			return -1;
+	size_t nd = sizeof default_devices / sizeof *default_devices - 1, failed = 0;
+	cleanup_free const char **all = xzalloc((nd + strv_len(d ? d->rules : NULL) + 1) * sizeof *all);
+	memcpy(all, default_devices, nd * sizeof *all);
 	for (size_t i = 0; d && d->rules && d->rules[i]; i++)
-		if (set_key(cg, BX_CGK_DEV_ALLOW, d->rules[i], err) < 0)
-			return bx_error_wrap(err, "--device %s", d->given[i]);
-	return 0;
+		all[nd + i] = d->rules[i];
+	cleanup_free char *path = bx_cg_path(cg, BX_CGK_DEV_ALLOW);
+	int r = cg->fs->write_each(path, all, &failed);
+	if (r == 0)
+		return 0;
+	bx_make_error(err, -r, "cannot write \"%s\" to %s", all[failed], path);
+	return failed < nd ? -1 : bx_error_wrap(err, "--device %s", d->given[failed - nd]);
 }
 
 static int v1_create(const struct bx_cg *cg, enum bx_cg_res res, const struct bx_cg_limits *lim, bx_err_t *err)
@@ -265,6 +286,8 @@ static int v1_create(const struct bx_cg *cg, enum bx_cg_res res, const struct bx
 	for (size_t i = 0; h[i]; i++) {
 		if (!mounted(cg, h[i]))
 			continue; /* the module reported it; no limit needs it (checked) */
+		if (!strcmp(h[i], "cpuset") && !bx_cg_wants_cpuset(lim->cpu))
+			continue;
 		if (make_dirs(cg, h[i], lim->cpu, err) < 0)
 			return -1;
 	}
@@ -283,7 +306,7 @@ static int v1_attach(const struct bx_cg *cg, enum bx_cg_res res, pid_t pid, bx_e
 {
 	const char *const *h = cg_v1_ops.hiers[res];
 	for (size_t i = 0; h[i]; i++) {
-		if (!mounted(cg, h[i]))
+		if (!joined(cg, h[i]))
 			continue;
 		cleanup_free char *procs = bx_cg_dir(cg, h[i], "cgroup.procs");
 		if (bx_cg_writef(cg, procs, err, "%d", (int)pid) < 0)
@@ -297,7 +320,7 @@ static int v1_join_fds(const struct bx_cg *cg, enum bx_cg_res res, int *fds, siz
 	const char *const *h = cg_v1_ops.hiers[res];
 	size_t n = 0;
 	for (size_t i = 0; h[i]; i++) {
-		if (!mounted(cg, h[i]))
+		if (!joined(cg, h[i]))
 			continue;
 		if (n == max) {
 			bx_make_error(err, ENOSPC, "too many v1 hierarchies to join");

@@ -98,11 +98,6 @@ static bool wants_limits(enum bx_cg_res res, const struct bx_cg_limits *lim)
 	}
 }
 
-static bool wants_cpuset(const struct bx_cg_limits *lim)
-{
-	return lim->cpu && (lim->cpu->cpus || lim->cpu->mems);
-}
-
 /* The controllers a resource enables (NULL-terminated, at most 2). */
 static void controllers_for(enum bx_cg_res res, const struct bx_cg_limits *lim, const char *out[3])
 {
@@ -112,7 +107,7 @@ static void controllers_for(enum bx_cg_res res, const struct bx_cg_limits *lim, 
 	size_t n = 0;
 	if (names[res])
 		out[n++] = names[res];
-	if (res == BX_CG_CPU && wants_cpuset(lim))
+	if (res == BX_CG_CPU && bx_cg_wants_cpuset(lim->cpu))
 		out[n++] = "cpuset";
 	out[n] = NULL;
 }
@@ -165,7 +160,7 @@ static int v2_check(const struct bx_cg *cg, enum bx_cg_res res, const struct bx_
 		if (!available(cg, ctrl[0]))
 			return unavailable(cg, ctrl[0], err);
 	}
-	if (res == BX_CG_CPU && wants_cpuset(lim) && !available(cg, "cpuset"))
+	if (res == BX_CG_CPU && bx_cg_wants_cpuset(lim->cpu) && !available(cg, "cpuset"))
 		return unavailable(cg, "cpuset", err);
 	return 0;
 }

@@ -30,28 +30,50 @@ static int real_rmdir(const char *path)
 	return rmdir(path) < 0 ? -errno : 0;
 }
 
-static int real_write(const char *path, const char *data)
+static int write_all(int fd, const char *data)
 {
-	/* No O_CREAT: a missing file is the kernel saying "no such
-	 * controller here", which the backends translate. */
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
 	size_t len = strlen(data);
 	ssize_t n;
 	do
 		n = write(fd, data, len);
 	while (n < 0 && errno == EINTR);
-	int r = n < 0 ? -errno : (size_t)n == len ? 0 : -EIO;
+	return n < 0 ? -errno : (size_t)n == len ? 0 : -EIO;
+}
+
+static int real_write_each(const char *path, const char *const *lines, size_t *failed)
+{
+	/* No O_CREAT: a missing file is the kernel saying "no such
+	 * controller here", which the backends translate. */
+	int fd = open(path, O_WRONLY | O_CLOEXEC), r = 0;
+	*failed = 0;
+	if (fd < 0)
+		return -errno;
+	for (size_t i = 0; lines[i] && r == 0; i++) {
+		r = write_all(fd, lines[i]);
+		*failed = i;
+	}
 	close(fd);
 	return r;
+}
+
+static int real_write(const char *path, const char *data)
+{
+	const char *const lines[] = {data, NULL};
+	size_t failed;
+	return real_write_each(path, lines, &failed);
 }
 
 const struct bx_cg_fs bx_cg_real_fs = {
 	.mkdir = real_mkdir,
 	.rmdir = real_rmdir,
 	.write = real_write,
+	.write_each = real_write_each,
 };
+
+bool bx_cg_wants_cpuset(const struct bx_cg_cpu_conf *c)
+{
+	return c && (c->cpus || c->mems);
+}
 
 char *bx_cg_parent(const struct bx_cg *cg, const char *hier)
 {

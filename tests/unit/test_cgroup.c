@@ -113,8 +113,10 @@ static void v1_files(const char *dir, const char *hier)
 		put(dir, "cpu.cfs_period_us", "100000\n");
 		put(dir, "cpu.shares", "1024\n");
 		put(dir, "cpu.stat", "nr_periods 0\nnr_throttled 0\nthrottled_time 0\n");
+		put(dir, "tasks", "");
 	} else if (!strcmp(hier, "cpuacct")) {
 		put(dir, "cpuacct.usage", "0\n");
+		put(dir, "tasks", "");
 	} else if (!strcmp(hier, "cpuset")) {
 		/* A new cpuset cgroup starts empty: nothing can join it. */
 		put(dir, "cpuset.cpus", "\n");
@@ -254,10 +256,22 @@ static int fake_write(const char *path, const char *data)
 	return 0;
 }
 
+static int fake_write_each(const char *path, const char *const *lines, size_t *failed)
+{
+	int r = 0;
+	*failed = 0;
+	for (size_t i = 0; lines[i] && r == 0; i++) {
+		r = fake_write(path, lines[i]);
+		*failed = i;
+	}
+	return r;
+}
+
 static const struct bx_cg_fs fake_fs = {
 	.mkdir = fake_mkdir,
 	.rmdir = fake_rmdir,
 	.write = fake_write,
+	.write_each = fake_write_each,
 };
 
 static struct bx_cg cg_v2(const char *name)
@@ -693,7 +707,7 @@ static void test_v1_create(void **state)
 	struct bx_cg cg = cg_v1("web");
 	char *given[] = {"/dev/loop0:rw", NULL}, *rules[] = {"b 7:0 rw", NULL};
 	struct bx_cg_devices_conf d = {.given = given, .rules = rules};
-	struct bx_cg_cpu_conf cpu = {.nanocpus = 1500000000, .shares = 2048};
+	struct bx_cg_cpu_conf cpu = {.nanocpus = 1500000000, .shares = 2048, .cpus = "1-2"};
 	struct bx_cg_limits lim = all_limits();
 	bx_err_t err = NULL;
 	(void)state;
@@ -718,9 +732,10 @@ static void test_v1_create(void **state)
 	assert_file("cpu/boxlab/web/cpu.cfs_quota_us", "150000");
 	assert_file("cpu/boxlab/web/cpu.cfs_period_us", "100000");
 	assert_file("cpu/boxlab/web/cpu.shares", "2048");
-	/* An empty cpuset is filled from the parent, or nothing can join. */
+	/* An empty cpuset is filled from the parent, or nothing can join;
+	 * what --cpuset-cpus gives is written as given. */
 	assert_file("cpuset/boxlab/cpuset.cpus", "0-3");
-	assert_file("cpuset/boxlab/web/cpuset.cpus", "0-3");
+	assert_file("cpuset/boxlab/web/cpuset.cpus", "1-2");
 	assert_file("cpuset/boxlab/web/cpuset.mems", "0");
 	assert_file("pids/boxlab/web/pids.max", "20");
 	/* blkio.weight is gone with CFQ; BFQ's file takes it. */
@@ -739,6 +754,28 @@ static void test_v1_create(void **state)
 	assert_file("cpu/boxlab/web/cgroup.procs", "4321");
 	assert_file("cpuacct/boxlab/web/cgroup.procs", "4321");
 	assert_file("cpuset/boxlab/web/cgroup.procs", "4321");
+
+	/* Without --cpuset-*: no cpuset cgroup at all, and attach, join and
+	 * destroy pass it by. */
+	struct bx_cg db = cg_v1("db");
+	int fds[8];
+	cpu.cpus = NULL;
+	assert_int_equal(db.ops->create(&db, BX_CG_CPU, &lim, &err), 0);
+	cleanup_free char *set = cgfile("cpuset/boxlab/db"), *acct = cgfile("cpuacct/boxlab/db");
+	assert_int_equal(access(set, F_OK), -1);
+	assert_int_equal(access(acct, F_OK), 0);
+	assert_int_equal(db.ops->attach(&db, BX_CG_CPU, 4322, &err), 0);
+	assert_file("cpuacct/boxlab/db/cgroup.procs", "4322");
+	int n = db.ops->join_fds(&db, BX_CG_CPU, fds, 8, &err);
+	assert_int_equal(n, 2);
+	while (n)
+		close(fds[--n]);
+	/* gone, as a process that exited would be */
+	cleanup_free char *cpudir = cgfile("cpu/boxlab/db");
+	put(cpudir, "cgroup.procs", "");
+	put(acct, "cgroup.procs", "");
+	assert_int_equal(db.ops->destroy(&db, BX_CG_CPU, &err), 0);
+	assert_int_equal(access(acct, F_OK), -1);
 }
 
 static void test_v1_swap_accounting_off(void **state)
