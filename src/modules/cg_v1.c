@@ -435,10 +435,12 @@ static int v1_sample(const struct bx_cg *cg, enum bx_cg_res res, struct bx_stats
 
 static int v1_destroy(const struct bx_cg *cg, enum bx_cg_res res, bx_err_t *err)
 {
-	/* Tasks in a frozen cgroup do not die of SIGKILL until thawed. */
-	cleanup_free char *state = bx_cg_path(cg, BX_CGK_FREEZE);
+	/* Tasks in a frozen cgroup do not die of SIGKILL until thawed.  The
+	 * freezer's teardown comes first of the cgroup modules' (registry
+	 * order, reversed), so it thaws before any other is emptied. */
+	cleanup_free char *state = res == BX_CG_FREEZER ? bx_cg_path(cg, BX_CGK_FREEZE) : NULL;
 	char buf[32];
-	if (bx_cg_read(state, buf, sizeof buf) == 0 && strncmp(buf, "THAWED", 6)) {
+	if (state && bx_cg_read(state, buf, sizeof buf) == 0 && strncmp(buf, "THAWED", 6)) {
 		bx_err_t tmp = NULL;
 		if (bx_cg_write(cg, state, "THAWED", &tmp) < 0)
 			bx_warn("%s", tmp->msg);

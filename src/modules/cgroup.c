@@ -812,8 +812,9 @@ static void cg_teardown(struct bx_box *box, enum bx_cg_res r)
 		bx_error_release(&tmp);
 		return;
 	}
-	/* What the container ran into, before the counters go away. */
-	if (cg.ops->sample(&cg, r, &s) == 0) {
+	/* What the container ran into, before the counters go away (only
+	 * memory, cpu and pids count violations). */
+	if ((r == BX_CG_MEMORY || r == BX_CG_CPU || r == BX_CG_PIDS) && cg.ops->sample(&cg, r, &s) == 0) {
 		violations_of(r, &s, &v);
 		bx_cg_record(box->name, box->tl, &v);
 	}
