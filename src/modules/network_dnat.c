@@ -27,27 +27,13 @@
 #include "util/xalloc.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/file.h>
-#include <unistd.h>
 
 static int dnat_lock(bx_err_t *err)
 {
 	if (bx_mkdir_p(bx_net_run_dir(), 0755, err) < 0)
 		return -1;
 	cleanup_free char *path = xasprintf("%s/nft.lock", bx_net_run_dir());
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return bx_make_error(err, errno, "network: cannot open the lock %s", path);
-	while (flock(fd, LOCK_EX) < 0)
-		if (errno != EINTR) {
-			close(fd);
-			return bx_make_error(err, errno, "network: cannot lock %s", path);
-		}
-	return fd;
+	return bx_net_lock_file(path, err);
 }
 
 static bool any_dnat(const struct bx_port *p, size_t n)

@@ -87,7 +87,7 @@ static char *bridge_name(const char *net)
 	return xasprintf("bxn-%.6s-%04x", net, fnv1a(net) & 0xffff);
 }
 
-static int lock_file(const char *path, bx_err_t *err)
+int bx_net_lock_file(const char *path, bx_err_t *err)
 {
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0)
@@ -105,7 +105,7 @@ static int global_lock(bx_err_t *err)
 	if (bx_mkdir_p(bx_net_dir(), 0755, err) < 0)
 		return bx_error_hint(err, "boxlab keeps its networks there: run as root, or set BOXLAB_NET_DIR");
 	cleanup_free char *p = xasprintf("%s/.lock", bx_net_dir());
-	return lock_file(p, err);
+	return bx_net_lock_file(p, err);
 }
 
 int bx_network_lock(const char *name, bool create, bx_err_t *err)
@@ -114,7 +114,7 @@ int bx_network_lock(const char *name, bool create, bx_err_t *err)
 	cleanup_free char *p = bx_net_run_path(name, "lock");
 	if (create && bx_mkdir_p(dir, 0755, err) < 0)
 		return -1;
-	return lock_file(p, err);
+	return bx_net_lock_file(p, err);
 }
 
 void bx_network_free(struct bx_network *n)
