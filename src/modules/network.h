@@ -126,7 +126,6 @@ void bx_dnat_bridge_gone(const char *bridge);
 
 /* network_store.c, for network_dnat.c */
 int bx_net_lock_file(const char *path, bx_err_t *err); /* open, create, flock LOCK_EX */
-bool bx_bridge_exists(const char *bridge);
 int bx_bridge_forwarding(const char *bridge, bool on, bx_err_t *err);
 
 /* network.c: the per-container record in its state dir. */

@@ -26,7 +26,9 @@
 #include "util/fs.h"
 #include "util/xalloc.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <string.h>
 
 static int dnat_lock(bx_err_t *err)
 {
@@ -44,19 +46,16 @@ static bool any_dnat(const struct bx_port *p, size_t n)
 	return false;
 }
 
-/* The bridges of every network that exist now. */
+/* Every boxlab bridge there is now: boxlab0 and bxn-*, the names the
+ * forward chain guards (nft.h), read from the kernel's list of IPv4
+ * interfaces, which is cheaper than loading every network. */
 static char **bridges(void)
 {
-	char **names = bx_network_list(), **out = NULL;
-	for (size_t i = 0; names && names[i]; i++) {
-		struct bx_network n = {0};
-		bx_err_t tmp = NULL;
-		if (bx_network_load(names[i], &n, &tmp) == 0 && bx_bridge_exists(n.bridge))
-			strv_push(&out, n.bridge);
-		bx_error_release(&tmp);
-		bx_network_free(&n);
-	}
-	strv_free(names);
+	char **out = NULL;
+	cleanup_dir DIR *d = opendir("/proc/sys/net/ipv4/conf");
+	for (struct dirent *e; d && (e = readdir(d));)
+		if (!strcmp(e->d_name, BX_DEFAULT_BRIDGE) || !strncmp(e->d_name, "bxn-", 4))
+			strv_push(&out, e->d_name);
 	return out;
 }
 
@@ -126,9 +125,11 @@ int bx_dnat_bridge(const char *bridge, bx_err_t *err)
 	bx_err_t tmp = NULL;
 	int present = bx_nft_present(&tmp);
 	bx_error_release(&tmp);
-	if (present > 0 && bx_nft_bridge(bridge, true, err) < 0)
-		return -1;
-	return bx_bridge_forwarding(bridge, present > 0, err);
+	if (present > 0)
+		return bx_nft_bridge(bridge, true, err) < 0 ? -1 : bx_bridge_forwarding(bridge, true, err);
+	/* Every bridge, not only this one: a table flushed from outside
+	 * (nft flush ruleset) leaves forwarding on with no guard. */
+	return bx_bridge_forwarding(bridge, false, err) < 0 ? -1 : forwarding_all(false, err);
 }
 
 void bx_dnat_bridge_gone(const char *bridge)

@@ -219,13 +219,6 @@ static int sysctl_set(const char *path, const char *v, bx_err_t *err)
 	return 0;
 }
 
-bool bx_bridge_exists(const char *bridge)
-{
-	char path[128];
-	snprintf(path, sizeof path, "/proc/sys/net/ipv4/conf/%s", bridge);
-	return access(path, F_OK) == 0;
-}
-
 int bx_bridge_forwarding(const char *bridge, bool on, bx_err_t *err)
 {
 	char path[128];

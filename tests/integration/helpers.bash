@@ -10,8 +10,23 @@ setup() {
 	BOXLAB_RUN_DIR=$(mktemp -d /run/boxlab-test.XXXXXX)
 }
 
+# Run dirs a test used besides its own (BX_RUN_DIRS="D1 D2"): their
+# containers are removed, a tmpfs boxlab mounted there is unmounted,
+# and the dirs go, also when the test failed midway.
+cleanup_run_dirs() {
+	local d n
+	for d in ${BX_RUN_DIRS:-}; do
+		for n in $(ls "$d" 2>/dev/null); do
+			BOXLAB_RUN_DIR=$d timeout 30 "$BOXLAB" rm -f "$n" >/dev/null 2>&1 || true
+		done
+		! mountpoint -q "$d" || umount "$d" || true
+		rm -rf "$d"
+	done
+}
+
 teardown() {
 	local n names
+	cleanup_run_dirs
 	[ -n "${BOXLAB_RUN_DIR:-}" ] && [ -d "$BOXLAB_RUN_DIR" ] || return 0
 	names=$(ls "$BOXLAB_RUN_DIR")
 	for n in $names; do

@@ -16,18 +16,13 @@ NETRUNDIR=${BOXLAB_NET_RUN_DIR:-/run/boxlab-networks}
 eval "$(declare -f teardown | sed '1s/^teardown/helpers_teardown/')"
 
 teardown() {
-	local n d
+	local n
+	cleanup_run_dirs # their containers hold addresses in the test networks
 	if [ -n "${BOXLAB_RUN_DIR:-}" ] && [ -d "$BOXLAB_RUN_DIR" ]; then
 		for n in $(ls "$BOXLAB_RUN_DIR"); do
 			timeout 30 "$BOXLAB" rm -f "$n" >/dev/null 2>&1 || true
 		done
 	fi
-	for d in ${NW_RUN_DIRS:-}; do
-		for n in $(ls "$d" 2>/dev/null); do
-			BOXLAB_RUN_DIR=$d timeout 30 "$BOXLAB" rm -f "$n" >/dev/null 2>&1 || true
-		done
-		rm -rf "$d"
-	done
 	for n in ${NW_NETS:-}; do
 		timeout 10 "$BOXLAB" network rm "$n" >/dev/null 2>&1 || true
 	done
@@ -383,7 +378,7 @@ C
 	# replaces the stale entry, and the late gc leaves the new one be.
 	[[ "$(nft list map ip boxlab ports_any)" == *"tcp . $port : $cip . 80"* ]]
 	other=$(mktemp -d /run/boxlab-test.XXXXXX)
-	NW_RUN_DIRS=$other
+	BX_RUN_DIRS=$other
 	BOXLAB_RUN_DIR=$other bx run -d --name "$m-d" --network "$m" -p "$port:81" busybox sleep 300
 	dip=$(jq -r .ip "$other/$m-d/network.json")
 	[[ "$(nft list map ip boxlab ports_any)" == *"tcp . $port : $dip . 81"* ]]

@@ -182,6 +182,7 @@ INI
 @test "run dir: a tmpfs of its own where asked and empty, never over state, never unasked" {
 	local d=$BOXLAB_RUN_DIR fs check
 	chmod 0711 "$d" # container root walks through it to the run dirs in it
+	BX_RUN_DIRS="$d/ram $d/full $d/disk $d/never"
 	BOXLAB_RUN_DIR=$d/ram BOXLAB_RUN_TMPFS=1 run bx run --rm busybox sh -c 'echo hi > /f; cat /f'
 	fs=$(findmnt -n -o FSTYPE,SOURCE "$d/ram" | tr -s ' ' || true)
 	check=$(BOXLAB_RUN_DIR=$d/ram bx check | grep '^state dir' || true)
