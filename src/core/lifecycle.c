@@ -3,7 +3,6 @@
  *   prepare (parent) -> clone3 -> parent_setup (parent, child waits)
  *   -> GO -> child_setup (child) -> user switch -> child_finish -> exec
  *   under init -> wait -> teardown
- *   (after GO, parent_released runs in the parent alongside the child)
  *
  * Every step is a timeline event with its duration; every module is
  * called only through its hooks, in registry order. */
@@ -366,8 +365,6 @@ static int start_once(struct bx_box *box, struct bx_state *st, struct bx_image *
 		bx_make_error(err, errno, "the container process died before setup");
 		goto kill_child;
 	}
-	if (PHASE(box, parent_released, err) < 0)
-		goto kill_child;
 	if (bx_msg_wait_exec(sv[0], &relay->pty, err) < 0)
 		goto kill_child;
 	bx_test_stop(spec->name, "started", NULL);

@@ -10,9 +10,6 @@
  *                 surface here, before any process exists.
  *   parent_setup  parent, after clone, while the child waits: id maps,
  *                 cgroup attach, moving a veth.
- *   parent_released  parent, right after go, while the child sets itself
- *                 up: work the child does not wait for, off the start's
- *                 critical path (the seccomp agent's fork).
  *   child_setup   child, after the parent said go, as container root:
  *                 mounts, pivot_root, hostname, capabilities.
  *   child_finish  child, after the user switch, right before exec:
@@ -124,7 +121,6 @@ struct bx_module {
 	void (*probe)(struct bx_probe *out);
 	int (*prepare)(struct bx_box *box, bx_err_t *err);
 	int (*parent_setup)(struct bx_box *box, bx_err_t *err);
-	int (*parent_released)(struct bx_box *box, bx_err_t *err);
 	int (*child_setup)(struct bx_box *box, bx_err_t *err);
 	int (*child_finish)(struct bx_box *box, bx_err_t *err);
 	int (*exec_parent)(struct bx_box *box, pid_t pid, bx_err_t *err);

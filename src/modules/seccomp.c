@@ -90,7 +90,6 @@ struct sc_state {
 	bool log_flag, loaded;
 	int sock[2];              /* agent end, container end */
 	int exec_sock;            /* where `boxlab exec` hands the agent its listener */
-	char *source;             /* the profile, as the agent names it */
 	pid_t agent;
 	pid_t supervisor;         /* the agent's parent */
 };
@@ -560,27 +559,16 @@ static int prepare(struct bx_box *box, bx_err_t *err)
 		    p.source, p.nrules, st->prog.len, (unsigned long long)compiled);
 
 	st->exec_sock = exec_sock_listen(box);
-	st->source = xstrdup(p.source);
-	bx_sc_profile_free(&p);
-	return 0;
-}
-
-/* The agent is forked once the child runs: a fork of the supervisor
- * costs ~0.25 ms here (page tables), which the child's own setup hides
- * on a second CPU.  Its listener waits in the socket until then. */
-static int parent_released(struct bx_box *box, bx_err_t *err)
-{
-	struct sc_state *st = *priv_of(box);
-	struct sc_conf *c = conf_of(box->spec);
-	if (!st || st->sock[0] < 0)
-		return 0;
 	fflush(NULL);
 	st->supervisor = getpid();
 	st->agent = fork();
-	if (st->agent < 0)
+	if (st->agent < 0) {
+		bx_sc_profile_free(&p);
 		return bx_make_error(err, errno, "seccomp: cannot fork the agent");
+	}
 	if (st->agent == 0)
-		agent_main(box, st, c->trace_file, st->source);
+		agent_main(box, st, c->trace_file, p.source);
+	bx_sc_profile_free(&p);
 	close(st->sock[0]);
 	st->sock[0] = -1;
 	if (st->exec_sock >= 0)
@@ -695,9 +683,6 @@ static void teardown(struct bx_box *box)
 	for (int i = 0; i < 2; i++)
 		if (st->sock[i] >= 0)
 			close(st->sock[i]);
-	if (st->exec_sock >= 0)
-		close(st->exec_sock);
-	free(st->source);
 	if (st->agent > 0) {
 		/* It ends by itself once no process uses the filter; give it
 		 * time to write the trace, then make sure. */
@@ -730,7 +715,6 @@ const struct bx_module bx_module_seccomp = {
 	.probe = probe,
 	.prepare = prepare,
 	.parent_setup = parent_setup,
-	.parent_released = parent_released,
 	.child_setup = child_setup,
 	.child_finish = child_finish,
 	.exec_parent = exec_parent,
