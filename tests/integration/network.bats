@@ -240,9 +240,15 @@ C
 	run bx events "$s"
 	[[ "$output" == *"network    proxy"*"$port:80/tcp $uport:5353/udp"* ]]
 	[[ "$output" == *"network    dnat"*"2 ports to $cip"* ]]
-	bx rm -f "$s"
+	# -p HOSTIP:...: DNAT for that address alone (map ports_addr)
+	a=nw$RANDOM aport=$(free_port)
+	bx run -d --name "$a" -p "$hostip:$aport:80" busybox httpd -f -p 80 -h /etc
+	run nft list map ip boxlab ports_addr
+	[[ "$output" == *"$hostip . tcp . $aport : $(ip_of "$a") . 80"* ]]
+	wait_for 5 sh -c "timeout 2 busybox wget -q -O - http://$hostip:$aport/hosts | grep -q '/etc/hosts of $a'"
+	bx rm -f "$s" "$a"
 	run nft list table ip boxlab
-	[[ "$output" != *" $port : "* && "$output" != *" $uport : "* ]]
+	[[ "$output" != *" $port : "* && "$output" != *" $uport : "* && "$output" != *" $aport : "* ]]
 }
 
 @test "port collisions and bad input: refused before the container starts, one-line errors, nothing left" {
