@@ -221,17 +221,37 @@ static struct sc_state **priv_of(struct bx_box *box)
 	return (struct sc_state **)&box->priv[bx_module_index("seccomp")];
 }
 
-static int compile(struct bx_box *box, struct bx_sc_profile *p, struct sc_state *st, bx_err_t *err)
+/* The profile's program, from the cache (seccomp_cache.c) or compiled
+ * and then cached; *meta names it for the timeline and the agent. */
+static int compile(struct bx_box *box, struct sc_state *st, struct bx_sc_cache_meta *meta, bool *cached,
+		   uint64_t *took_us, bx_err_t *err)
 {
+	uint64_t t = bx_now_us();
 	struct sc_conf *c = conf_of(box->spec);
 	struct bx_sc_env env;
+	struct bx_sc_cache_key key;
+	struct bx_sc_profile p = {0};
+	const char *spec = c->profile ? c->profile : "default";
 	bx_sc_env_default(&env);
 	env.caps = bx_caps_of_spec(box->spec);
-	if (bx_sc_profile_load(c->profile ? c->profile : "default", &env, p, err) < 0)
-		return -1;
-	if (bx_sc_compile(p, &st->prog, err) < 0)
-		return -1;
-	st->log_flag = p->log_flag;
+	bool keyed = bx_sc_cache_key(spec, &env, &key) == 0;
+	*cached = keyed && bx_sc_cache_get(&key, &st->prog, meta);
+	if (!*cached) {
+		if (bx_sc_profile_load(spec, &env, &p, err) < 0 || bx_sc_compile(&p, &st->prog, err) < 0) {
+			bx_sc_profile_free(&p);
+			return -1;
+		}
+		meta->source = xstrdup(p.source);
+		meta->nrules = p.nrules;
+		meta->log_flag = p.log_flag;
+		bx_sc_profile_free(&p);
+	}
+	/* The timeline's figure is the compile (or the cache's read); a new
+	 * entry's write is paid once and is not part of it. */
+	*took_us = bx_now_us() - t;
+	if (keyed && !*cached)
+		bx_sc_cache_put(&key, &st->prog, meta);
+	st->log_flag = meta->log_flag;
 	return 0;
 }
 
@@ -533,42 +553,42 @@ static int prepare(struct bx_box *box, bx_err_t *err)
 {
 	struct sc_conf *c = conf_of(box->spec);
 	struct sc_state *st = xzalloc(sizeof *st);
-	struct bx_sc_profile p = {0};
+	struct bx_sc_cache_meta p = {0};
+	bool cached = false;
 	uint64_t t = bx_now_us();
 
 	st->sock[0] = st->sock[1] = st->exec_sock = -1;
 	*priv_of(box) = st;
-	if (compile(box, &p, st, err) < 0) {
-		bx_sc_profile_free(&p);
+	uint64_t compiled = 0;
+	if (compile(box, st, &p, &cached, &compiled, err) < 0)
 		return -1;
-	}
-	uint64_t compiled = bx_now_us() - t;
 	/* exec'd processes get the same program, whatever happens to the
 	 * profile file later. */
 	cleanup_free char *path = bx_state_path(box->name, "seccomp.bpf");
 	if (bx_write_file(path, (const char *)st->prog.insns, st->prog.len * sizeof *st->prog.insns, err) < 0) {
-		bx_sc_profile_free(&p);
+		free(p.source);
 		return -1;
 	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, st->sock) < 0) {
-		bx_sc_profile_free(&p);
+		free(p.source);
 		return bx_make_error(err, errno, "seccomp: cannot create the agent's socket");
 	}
 	bx_sc_prog_notify(&st->prog, c->trace_file != NULL, st->sock[1], &st->notify);
-	bx_tl_event(box->tl, "seccomp", "compile", t, "profile %s: %zu rules, %zu BPF instructions, compiled in %llu us",
-		    p.source, p.nrules, st->prog.len, (unsigned long long)compiled);
+	bx_tl_event(box->tl, "seccomp", "compile", t, "profile %s: %zu rules, %zu BPF instructions, %s in %llu us",
+		    p.source, p.nrules, st->prog.len, cached ? "from the cache" : "compiled",
+		    (unsigned long long)compiled);
 
 	st->exec_sock = exec_sock_listen(box);
 	fflush(NULL);
 	st->supervisor = getpid();
 	st->agent = fork();
 	if (st->agent < 0) {
-		bx_sc_profile_free(&p);
+		free(p.source);
 		return bx_make_error(err, errno, "seccomp: cannot fork the agent");
 	}
 	if (st->agent == 0)
 		agent_main(box, st, c->trace_file, p.source);
-	bx_sc_profile_free(&p);
+	free(p.source);
 	close(st->sock[0]);
 	st->sock[0] = -1;
 	if (st->exec_sock >= 0)

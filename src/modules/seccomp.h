@@ -120,6 +120,22 @@ struct bx_sc_prog {
 
 int bx_sc_compile(const struct bx_sc_profile *p, struct bx_sc_prog *out, bx_err_t *err);
 void bx_sc_prog_free(struct bx_sc_prog *prog);
+
+/* seccomp_cache.c: compiled programs kept between runs (see there). */
+struct bx_sc_cache_key {
+	uint8_t exe[32]; /* this binary */
+	uint8_t key[32]; /* everything the program depends on */
+};
+struct bx_sc_cache_meta {
+	char *source; /* the profile's name, as the timeline says it */
+	size_t nrules;
+	bool log_flag;
+};
+/* -1: no key (an unreadable profile file, no /proc): compile, cache nothing. */
+int bx_sc_cache_key(const char *spec, const struct bx_sc_env *env, struct bx_sc_cache_key *k);
+bool bx_sc_cache_get(const struct bx_sc_cache_key *k, struct bx_sc_prog *prog, struct bx_sc_cache_meta *meta);
+void bx_sc_cache_put(const struct bx_sc_cache_key *k, const struct bx_sc_prog *prog,
+		     const struct bx_sc_cache_meta *meta);
 /* Run a program on one call, as the kernel would: its SECCOMP_RET_*. */
 uint32_t bx_sc_run(const struct bx_sc_prog *prog, const struct seccomp_data *d);
 /* A copy that hands denials (ERRNO) and, when trace is set, allowed

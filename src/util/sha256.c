@@ -135,6 +135,13 @@ bool bx_sha256_set_accelerated(bool on)
 static void blocks(uint32_t h[8], const uint8_t *p, size_t n)
 {
 #ifdef BX_SHA_NI
+	/* CPUID traps to the hypervisor in a VM (~11 us each here, and the
+	 * probe takes several): a few blocks, such as a cache key, are
+	 * cheaper hashed in portable code than probed for. */
+	if (accel < 0 && n < 16) {
+		blocks_portable(h, p, n);
+		return;
+	}
 	if (bx_sha256_accelerated()) {
 		blocks_ni(h, p, n);
 		return;

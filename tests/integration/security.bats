@@ -436,3 +436,29 @@ getpid ok" ]
 	run bx seccomp frobnicate
 	[ "$status" -eq 2 ]
 }
+
+@test "seccomp: a compiled program is cached, keyed by the profile's bytes; a damaged entry is compiled anew" {
+	local cache="$BOXLAB_LIB_DIR/cache/seccomp" prof="$BATS_TEST_TMPDIR/p.json" n=sc$RANDOM
+	rm -rf "$cache"
+	# compiled or cached, from the timeline; and whether mkdir was denied
+	try() {
+		bx run --name "$n" --seccomp "$prof" busybox sh -c 'mkdir /tmp/d 2>/dev/null && echo made || echo denied'
+		sed -n 's/.*seccomp\tcompile\t.*BPF instructions, \([a-z ]*\) in .*/\1/p' "$BOXLAB_RUN_DIR/$n/events.log"
+		bx rm "$n" >/dev/null
+	}
+	printf '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]}' >"$prof"
+	[ "$(try | tr '\n' ' ')" = "denied compiled " ]
+	[ "$(stat -c %a "$cache")" = 700 ]
+	[ "$(ls "$cache" | wc -l)" = 1 ]
+	[ "$(try | tr '\n' ' ')" = "denied from the cache " ]
+	# Other bytes, another key: the new profile is compiled, and holds.
+	printf '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["chmod"], "action": "SCMP_ACT_ERRNO"}]}' >"$prof"
+	[ "$(try | tr '\n' ' ')" = "made compiled " ]
+	# A damaged entry (cut short, or another program under the key's
+	# name) is never loaded.
+	for f in "$cache"/*; do truncate -s 100 "$f"; done
+	[ "$(try | tr '\n' ' ')" = "made compiled " ]
+	for f in "$cache"/*; do printf 'BXSCBPF1%032d' 0 | dd of="$f" bs=1 conv=notrunc status=none; done
+	[ "$(try | tr '\n' ' ')" = "made compiled " ]
+	[ "$(try | tr '\n' ' ')" = "made from the cache " ]
+}

@@ -446,6 +446,38 @@ static void test_builtins_and_names(void **state)
 	assert_false(bx_sc_syscall_known("frobnicate"));
 }
 
+/* The cache key changes with each input a program depends on. */
+static void test_cache_key(void **state)
+{
+	struct bx_sc_env a = {.caps = 1, .kernel = "6.18.0"}, b = a;
+	struct bx_sc_cache_key k1, k2;
+	(void)state;
+	assert_int_equal(bx_sc_cache_key("default", &a, &k1), 0);
+	assert_int_equal(bx_sc_cache_key("default", &b, &k2), 0);
+	assert_memory_equal(k1.key, k2.key, sizeof k1.key);
+	b.caps = 3;
+	assert_int_equal(bx_sc_cache_key("default", &b, &k2), 0);
+	assert_memory_not_equal(k1.key, k2.key, sizeof k1.key);
+	b = a;
+	b.kernel = "6.18.1";
+	assert_int_equal(bx_sc_cache_key("default", &b, &k2), 0);
+	assert_memory_not_equal(k1.key, k2.key, sizeof k1.key);
+	assert_int_equal(bx_sc_cache_key("strict", &a, &k2), 0);
+	assert_memory_not_equal(k1.key, k2.key, sizeof k1.key);
+	/* A file: its bytes, not its name; an unreadable one has no key. */
+	char path[] = "/tmp/ut-sc-key-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "{}", 2), 2);
+	assert_int_equal(bx_sc_cache_key(path, &a, &k1), 0);
+	assert_int_equal(write(fd, " ", 1), 1);
+	close(fd);
+	assert_int_equal(bx_sc_cache_key(path, &a, &k2), 0);
+	assert_memory_not_equal(k1.key, k2.key, sizeof k1.key);
+	unlink(path);
+	assert_int_equal(bx_sc_cache_key(path, &a, &k2), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -457,6 +489,7 @@ int main(void)
 		cmocka_unit_test(test_notify_copy),
 		cmocka_unit_test(test_builtins_and_names),
 		cmocka_unit_test(test_max_nr_table),
+		cmocka_unit_test(test_cache_key),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
