@@ -348,8 +348,10 @@ EOF
 	echo '{"ociVersion": "1.0.2", "root": {' >"$b/config.json"
 	run oci create --bundle "$b" oci-bad
 	[[ "$output" == *"config.json: line "* ]]
+	local k=0
 	check() { # FILTER EXPECTED
-		b=$(bundle "bad$RANDOM" "$1")
+		k=$((k + 1)) # one bundle each ($RANDOM repeats: two once met)
+		b=$(bundle "bad$k" "$1")
 		run oci create --bundle "$b" oci-bad
 		echo "$output"
 		[ "$status" -ne 0 ]
