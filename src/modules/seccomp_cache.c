@@ -17,12 +17,12 @@
 #include "core/state.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/hex.h"
 #include "util/sha256.h"
 #include "util/xalloc.h"
 
 #include <dirent.h>
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -84,15 +84,16 @@ int bx_sc_cache_key(const char *spec, const struct bx_sc_env *env, struct bx_sc_
 	return 0;
 }
 
+/* Names start with 8 bytes of the binary's identity (prune). */
+#define EXE_PREFIX 8
+
 static char *entry_path(const struct bx_sc_cache_key *k)
 {
-	char exe[BX_SHA256_HEX], key[BX_SHA256_HEX];
-	for (size_t i = 0; i < 32; i++) {
-		snprintf(exe + 2 * i, 3, "%02x", k->exe[i]);
-		snprintf(key + 2 * i, 3, "%02x", k->key[i]);
-	}
+	char exe[2 * EXE_PREFIX + 1], key[BX_SHA256_HEX];
+	bx_hex(k->exe, EXE_PREFIX, exe);
+	bx_hex(k->key, sizeof k->key, key);
 	cleanup_free char *dir = cache_dir();
-	return xasprintf("%s/%.16s-%s.bpf", dir, exe, key);
+	return xasprintf("%s/%s-%s.bpf", dir, exe, key);
 }
 
 bool bx_sc_cache_get(const struct bx_sc_cache_key *k, struct bx_sc_prog *prog, struct bx_sc_cache_meta *meta)
@@ -121,12 +122,11 @@ bool bx_sc_cache_get(const struct bx_sc_cache_key *k, struct bx_sc_prog *prog, s
 /* Entries of binaries other than this one. */
 static void prune(const struct bx_sc_cache_key *k, const char *dir)
 {
-	char exe[17];
-	for (size_t i = 0; i < 8; i++)
-		snprintf(exe + 2 * i, 3, "%02x", k->exe[i]);
+	char exe[2 * EXE_PREFIX + 1];
+	bx_hex(k->exe, EXE_PREFIX, exe);
 	cleanup_dir DIR *d = opendir(dir);
 	for (struct dirent *e; d && (e = readdir(d));)
-		if (e->d_name[0] != '.' && strncmp(e->d_name, exe, 16))
+		if (e->d_name[0] != '.' && strncmp(e->d_name, exe, 2 * EXE_PREFIX))
 			unlinkat(dirfd(d), e->d_name, 0);
 }
 
