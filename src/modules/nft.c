@@ -425,11 +425,10 @@ static void set(struct batch *b, int id, uint32_t key_type, uint32_t key_len, bo
 	put_be32(m, NFTA_SET_ID, (uint32_t)id);
 }
 
-/* One element: key (and data for a map) in a NEWSETELEM or DELSETELEM. */
-static void element(struct batch *b, int type, int flags, int set, const void *key, size_t klen, const void *data,
-		    size_t dlen, const char *what)
+/* One element, key (and data for a map), as the body of a NEWSETELEM,
+ * DELSETELEM or GETSETELEM. */
+static void put_element(struct nl_msg *m, int set, const void *key, size_t klen, const void *data, size_t dlen)
 {
-	struct nl_msg *m = batch_add(b, type, flags, what);
 	nla_put_string(m, NFTA_SET_ELEM_LIST_SET, set_name[set]);
 	put_be32(m, NFTA_SET_ELEM_LIST_SET_ID, (uint32_t)set);
 	struct nlattr *l = nla_nest_start(m, NFTA_SET_ELEM_LIST_ELEMENTS | NLA_F_NESTED);
@@ -439,6 +438,12 @@ static void element(struct batch *b, int type, int flags, int set, const void *k
 		put_value(m, NFTA_SET_ELEM_DATA, data, dlen);
 	nla_nest_end(m, e);
 	nla_nest_end(m, l);
+}
+
+static void element(struct batch *b, int type, int flags, int set, const void *key, size_t klen, const void *data,
+		    size_t dlen, const char *what)
+{
+	put_element(batch_add(b, type, flags, what), set, key, klen, data, dlen);
 }
 
 static void bridge_key(const char *bridge, char key[2 * IFNAMSIZ])
@@ -581,11 +586,8 @@ int bx_nft_port_del(const struct bx_port *p, uint32_t ctr_ip, bx_err_t *err)
 	int set = port_key(p, key, &klen);
 	struct elem_data got = {0};
 	port_data(p, ctr_ip, data);
-	/* A get of one element: the request is an element list too. */
-	element(&b, NFT_MSG_GETSETELEM, 0, set, key, klen, NULL, 0, NULL);
-	struct nl_msg *m = b.m[0];
-	b.n = 0;
-	batch_free(&b);
+	struct nl_msg *m = msg_new(NFT_MSG_GETSETELEM, NLM_F_ACK);
+	put_element(m, set, key, klen, NULL, 0);
 	if (request(m, false, on_element, &got, "read a published port", err) < 0)
 		return -1;
 	if (!got.found || memcmp(got.v, data, sizeof data))
