@@ -617,14 +617,12 @@ static int prepare_bridge(struct bx_box *box, struct net_priv *p, const struct b
 		bx_tl_event(box->tl, "network", "proxy", t, "pid %d: %s", pid, list);
 
 		t = bx_now_us();
-		if (bx_dnat_publish(c->ports, c->nports, p->st.ip, err) < 0)
+		int nd = bx_dnat_publish(c->ports, c->nports, p->st.ip, err);
+		if (nd < 0)
 			goto out;
 		bx_test_stop(box->name, "network", "dnat");
-		size_t nd = 0;
-		for (size_t i = 0; i < c->nports; i++)
-			nd += bx_nft_port_dnat(&c->ports[i]);
 		if (nd)
-			bx_tl_event(box->tl, "network", "dnat", t, "nftables table ip %s: %zu port%s to %s; "
+			bx_tl_event(box->tl, "network", "dnat", t, "nftables table ip %s: %d port%s to %s; "
 				    "127.0.0.1 by the proxy", BX_NFT_TABLE, nd, nd == 1 ? "" : "s", ip);
 	}
 	ret = 0;

@@ -118,6 +118,7 @@ int bx_proxy_bind(const struct bx_port *p, size_t n, int *fds, bx_err_t *err);
 pid_t bx_proxy_start(const struct bx_port *p, size_t n, int *fds, uint32_t ctr_ip, bx_err_t *err);
 
 /* network_dnat.c: published ports by nftables DNAT (see there). */
+/* The number of ports DNAT'ed (127/8 ones are not), or -1. */
 int bx_dnat_publish(const struct bx_port *p, size_t n, uint32_t ctr_ip, bx_err_t *err);
 void bx_dnat_unpublish(const struct bx_port *p, size_t n, uint32_t ctr_ip);
 /* A bridge's forwarding and its place in the table, for ensure_bridge. */

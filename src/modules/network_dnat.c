@@ -38,12 +38,12 @@ static int dnat_lock(bx_err_t *err)
 	return bx_net_lock_file(path, err);
 }
 
-static bool any_dnat(const struct bx_port *p, size_t n)
+static size_t n_dnat(const struct bx_port *p, size_t n)
 {
+	size_t k = 0;
 	for (size_t i = 0; i < n; i++)
-		if (bx_nft_port_dnat(&p[i]))
-			return true;
-	return false;
+		k += bx_nft_port_dnat(&p[i]);
+	return k;
 }
 
 /* Every boxlab bridge there is now: boxlab0 and bxn-*, the names the
@@ -71,7 +71,8 @@ static int forwarding_all(bool on, bx_err_t *err)
 
 int bx_dnat_publish(const struct bx_port *p, size_t n, uint32_t ctr_ip, bx_err_t *err)
 {
-	if (!any_dnat(p, n))
+	size_t k = n_dnat(p, n);
+	if (!k)
 		return 0;
 	cleanup_close int lock = dnat_lock(err);
 	if (lock < 0)
@@ -90,13 +91,13 @@ int bx_dnat_publish(const struct bx_port *p, size_t n, uint32_t ctr_ip, bx_err_t
 	for (size_t i = 0; i < n; i++)
 		if (bx_nft_port_dnat(&p[i]) && bx_nft_port_add(&p[i], ctr_ip, err) < 0)
 			return -1;
-	return 0;
+	return (int)k;
 }
 
 void bx_dnat_unpublish(const struct bx_port *p, size_t n, uint32_t ctr_ip)
 {
 	bx_err_t tmp = NULL;
-	if (!any_dnat(p, n))
+	if (!n_dnat(p, n))
 		return;
 	cleanup_close int lock = dnat_lock(&tmp);
 	if (lock < 0 || bx_nft_present(&tmp) <= 0)
