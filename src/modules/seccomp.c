@@ -553,42 +553,36 @@ static int prepare(struct bx_box *box, bx_err_t *err)
 {
 	struct sc_conf *c = conf_of(box->spec);
 	struct sc_state *st = xzalloc(sizeof *st);
-	struct bx_sc_cache_meta p = {0};
+	struct bx_sc_cache_meta meta = {0};
 	bool cached = false;
 	uint64_t t = bx_now_us();
 
 	st->sock[0] = st->sock[1] = st->exec_sock = -1;
 	*priv_of(box) = st;
 	uint64_t compiled = 0;
-	if (compile(box, st, &p, &cached, &compiled, err) < 0)
+	if (compile(box, st, &meta, &cached, &compiled, err) < 0)
 		return -1;
+	cleanup_free char *source = meta.source;
 	/* exec'd processes get the same program, whatever happens to the
 	 * profile file later. */
 	cleanup_free char *path = bx_state_path(box->name, "seccomp.bpf");
-	if (bx_write_file(path, (const char *)st->prog.insns, st->prog.len * sizeof *st->prog.insns, err) < 0) {
-		free(p.source);
+	if (bx_write_file(path, (const char *)st->prog.insns, st->prog.len * sizeof *st->prog.insns, err) < 0)
 		return -1;
-	}
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, st->sock) < 0) {
-		free(p.source);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, st->sock) < 0)
 		return bx_make_error(err, errno, "seccomp: cannot create the agent's socket");
-	}
 	bx_sc_prog_notify(&st->prog, c->trace_file != NULL, st->sock[1], &st->notify);
 	bx_tl_event(box->tl, "seccomp", "compile", t, "profile %s: %zu rules, %zu BPF instructions, %s in %llu us",
-		    p.source, p.nrules, st->prog.len, cached ? "from the cache" : "compiled",
+		    source, meta.nrules, st->prog.len, cached ? "from the cache" : "compiled",
 		    (unsigned long long)compiled);
 
 	st->exec_sock = exec_sock_listen(box);
 	fflush(NULL);
 	st->supervisor = getpid();
 	st->agent = fork();
-	if (st->agent < 0) {
-		free(p.source);
+	if (st->agent < 0)
 		return bx_make_error(err, errno, "seccomp: cannot fork the agent");
-	}
 	if (st->agent == 0)
-		agent_main(box, st, c->trace_file, p.source);
-	free(p.source);
+		agent_main(box, st, c->trace_file, source);
 	close(st->sock[0]);
 	st->sock[0] = -1;
 	if (st->exec_sock >= 0)
