@@ -31,6 +31,11 @@ static int nl_fail(bx_err_t *err, int nle, const char *what, const char *obj)
 
 struct nl_sock *bx_nl_open(int netns_fd, bx_err_t *err)
 {
+	return bx_nl_open_proto(NETLINK_ROUTE, netns_fd, err);
+}
+
+struct nl_sock *bx_nl_open_proto(int protocol, int netns_fd, bx_err_t *err)
+{
 	cleanup_close int self = -1;
 	struct nl_sock *sk = nl_socket_alloc();
 	int ret;
@@ -46,7 +51,7 @@ struct nl_sock *bx_nl_open(int netns_fd, bx_err_t *err)
 			return NULL;
 		}
 	}
-	ret = nl_connect(sk, NETLINK_ROUTE);
+	ret = nl_connect(sk, protocol);
 	/* Back at once: everything after this runs in the host's namespace,
 	 * and staying in the wrong one would make the next veth there. */
 	if (netns_fd >= 0 && setns(self, CLONE_NEWNET) < 0) {

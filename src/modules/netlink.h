@@ -24,6 +24,8 @@ struct nl_sock;
 
 /* netns_fd: an open /proc/PID/ns/net, or -1 for the caller's own. */
 struct nl_sock *bx_nl_open(int netns_fd, bx_err_t *err);
+/* Another netlink protocol (NETLINK_NETFILTER for nft.c). */
+struct nl_sock *bx_nl_open_proto(int protocol, int netns_fd, bx_err_t *err);
 void bx_nl_close(struct nl_sock *sk);
 
 /* ifindex of the link called name: > 0, 0 when there is none, < 0 on

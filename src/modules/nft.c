@@ -2,6 +2,7 @@
  * and why not libnftables).  Changes go in batches (one transaction:
  * all or nothing); reads are single requests or dumps. */
 #include "modules/nft.h"
+#include "modules/netlink.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 
@@ -68,16 +69,10 @@ static void batch_free(struct batch *b)
 
 static struct nl_sock *nft_open(bx_err_t *err)
 {
-	struct nl_sock *sk = nl_socket_alloc();
 	struct timeval tv = {.tv_sec = 5};
-	int ret;
-	if (!sk)
-		bx_oom();
-	ret = nl_connect(sk, NETLINK_NETFILTER);
-	if (ret < 0) {
-		bx_make_error(err, 0, "network: nftables: cannot open a netfilter netlink socket: %s",
-			      nl_geterror(-ret));
-		nl_socket_free(sk);
+	struct nl_sock *sk = bx_nl_open_proto(NETLINK_NETFILTER, -1, err);
+	if (!sk) {
+		bx_error_wrap(err, "nftables");
 		return NULL;
 	}
 	/* A kernel that never answers must not hang a container start. */
@@ -87,8 +82,7 @@ static struct nl_sock *nft_open(bx_err_t *err)
 
 static void nft_close(struct nl_sock **sk)
 {
-	if (*sk)
-		nl_socket_free(*sk);
+	bx_nl_close(*sk);
 }
 #define cleanup_nft __attribute__((cleanup(nft_close)))
 
