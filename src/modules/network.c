@@ -252,7 +252,7 @@ static const struct bx_opt network_opts[] = {
 	{"network", 0, "network", "network", "NAME", "network to join (default: boxlab, bridge boxlab0; "
 	 "see 'boxlab network')", set_network, get_network},
 	{"publish", 'p', NULL, NULL, "[IP:]HOST:CTR[/udp]", "publish container port CTR on host port HOST "
-	 "(repeatable; tcp unless /udp)", set_publish, NULL},
+	 "by nftables DNAT, 127.0.0.1 through a proxy (repeatable; tcp unless /udp)", set_publish, NULL},
 	{NULL, 0, "network", "publish", "WORDS", "published ports, [IP:]HOST:CTR[/tcp|/udp] words (INI only)",
 	 set_publish_list, get_publish},
 	{"add-host", 0, NULL, NULL, "NAME:IP", "add a line to the container's /etc/hosts (repeatable)", set_add_host,
