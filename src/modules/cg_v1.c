@@ -82,11 +82,33 @@ static const char *const default_devices[] = {
 	NULL,
 };
 
+/* Whether a file exists at the root of a hierarchy.  On the host the
+ * answer cannot change while boxlab runs (nobody mounts or unmounts a
+ * controller under it), and one start asks about thirty times, each an
+ * access(2) of some 6 us here: remember it.  A fake tree (unit tests)
+ * changes between cases, so it is asked every time. */
+static bool root_has(const struct bx_cg *cg, const char *hier, const char *file)
+{
+	static struct {
+		const char *hier, *file; /* string literals: kept as they are */
+		bool has;
+	} memo[16];
+	static size_t n;
+	bool real = cg->fs == &bx_cg_real_fs;
+	for (size_t i = 0; real && i < n; i++)
+		if (!strcmp(memo[i].hier, hier) && !strcmp(memo[i].file, file))
+			return memo[i].has;
+	cleanup_free char *p = xasprintf("%s/%s/%s", cg->root, hier, file);
+	bool has = access(p, F_OK) == 0;
+	if (real && n < N_ELEMENTS(memo))
+		memo[n++] = (typeof(memo[0])){hier, file, has};
+	return has;
+}
+
 /* A hierarchy is usable when its root is a mounted cgroup. */
 static bool mounted(const struct bx_cg *cg, const char *hier)
 {
-	cleanup_free char *p = xasprintf("%s/%s/cgroup.procs", cg->root, hier);
-	return access(p, F_OK) == 0;
+	return root_has(cg, hier, "cgroup.procs");
 }
 
 /* A hierarchy the container has a cgroup in (after create): cpuset only
@@ -99,12 +121,6 @@ static bool joined(const struct bx_cg *cg, const char *hier)
 		return true;
 	cleanup_free char *dir = bx_cg_dir(cg, hier, NULL);
 	return access(dir, F_OK) == 0;
-}
-
-static bool root_has(const struct bx_cg *cg, const char *hier, const char *file)
-{
-	cleanup_free char *p = xasprintf("%s/%s/%s", cg->root, hier, file);
-	return access(p, F_OK) == 0;
 }
 
 static void v1_probe(const struct bx_cg *cg, enum bx_cg_res res, struct bx_probe *out)
