@@ -813,8 +813,10 @@ static void cg_teardown(struct bx_box *box, enum bx_cg_res r)
 		return;
 	}
 	/* What the container ran into, before the counters go away (only
-	 * memory, cpu and pids count violations). */
-	if ((r == BX_CG_MEMORY || r == BX_CG_CPU || r == BX_CG_PIDS) && cg.ops->sample(&cg, r, &s) == 0) {
+	 * memory, cpu and pids count violations).  Not for --rm: the state
+	 * dir it is written to goes right after. */
+	if ((r == BX_CG_MEMORY || r == BX_CG_CPU || r == BX_CG_PIDS) && !box->spec->rm &&
+	    cg.ops->sample(&cg, r, &s) == 0) {
 		violations_of(r, &s, &v);
 		bx_cg_record(box->name, box->tl, &v);
 	}
