@@ -365,7 +365,7 @@ static int start_once(struct bx_box *box, struct bx_state *st, struct bx_image *
 		bx_make_error(err, errno, "the container process died before setup");
 		goto kill_child;
 	}
-	if (bx_msg_wait_exec(sv[0], &relay->pty, err) < 0)
+	if (bx_msg_wait_exec(sv[0], &relay->pty, &box->watches, err) < 0)
 		goto kill_child;
 	bx_test_stop(spec->name, "started", NULL);
 
@@ -378,6 +378,7 @@ static int start_once(struct bx_box *box, struct bx_state *st, struct bx_image *
 		goto kill_child;
 	bx_tl_event(box->tl, "core", "running", t0, "setup done, command running");
 
+	relay->watches = &box->watches;
 	relay->pidfd = steal_fd(&pidfd);
 	relay->out = steal_fd(&outp[0]);
 	relay->err = steal_fd(&errp[0]);
@@ -452,6 +453,7 @@ int bx_lifecycle_run(struct bx_spec *spec, int notify_fd, bx_err_t *err)
 		goto fail_early;
 	created = true;
 	bx_box_init(&box, spec);
+	box.image = &img;
 	bx_test_stop(spec->name, "create", NULL);
 
 	if (bx_state_save_spec(spec, err) < 0)
@@ -469,7 +471,7 @@ int bx_lifecycle_run(struct bx_spec *spec, int notify_fd, bx_err_t *err)
 	st.modules = module_names(spec);
 	st.status = BX_CREATED;
 	st.supervisor = getpid();
-	st.supervisor_start = bx_proc_starttime(getpid());
+	st.supervisor_start = bx_proc_self_starttime();
 	st.created_us = bx_realtime_us();
 	st.t0_mono_us = t0;
 	st.exit_code = -1;
@@ -540,6 +542,7 @@ int bx_lifecycle_run(struct bx_spec *spec, int notify_fd, bx_err_t *err)
 			free(box.dir);
 			free(box.rootfs);
 			bx_box_init(&box, spec);
+			box.image = &img;
 			box.tl = &tl;
 			bx_relay_init(&relay);
 			bx_err_t tmp = NULL;

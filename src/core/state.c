@@ -81,7 +81,7 @@ int bx_state_create(const char *name, bx_err_t *err)
 		return bx_make_error(err, errno, "cannot create state dir %s", tmp);
 
 	struct bx_state st = {.name = (char *)name, .status = BX_CREATED, .supervisor = getpid(),
-			      .supervisor_start = bx_proc_starttime(getpid()), .created_us = bx_realtime_us(),
+			      .supervisor_start = bx_proc_self_starttime(), .created_us = bx_realtime_us(),
 			      .exit_code = -1};
 	/* Locked for as long as we live: the kernel drops the lock when
 	 * the process ends, however it ends (a zombie holds none).  Never

@@ -198,7 +198,7 @@ int bx_restore_supervise(struct bx_spec *spec, const char *dir, int notify_fd, b
 			strv_push(&st.modules, bx_modules[i]->name);
 	st.status = BX_CREATED;
 	st.supervisor = getpid();
-	st.supervisor_start = bx_proc_starttime(getpid());
+	st.supervisor_start = bx_proc_self_starttime();
 	st.created_us = bx_realtime_us();
 	st.t0_mono_us = t0;
 	st.exit_code = -1;

@@ -28,6 +28,7 @@
 
 #include "core/err.h"
 #include "core/spec.h"
+#include "core/watch.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -35,6 +36,7 @@
 #include <unistd.h>
 
 struct bx_timeline;
+struct bx_image;
 
 /* A container being set up, running, or being torn down. */
 struct bx_box {
@@ -42,6 +44,7 @@ struct bx_box {
 	const char *name;
 	char *dir;       /* state dir: /run/boxlab/<name> */
 	char *rootfs;    /* merged root as the host sees it, or NULL */
+	const struct bx_image *image; /* resolved by the caller, or NULL */
 	pid_t pid;       /* container init, host view; 0 before clone */
 	int sync_fd;     /* the child's end of the parent/child socket */
 	int clone_flags; /* namespaces created by clone3 */
@@ -57,6 +60,7 @@ struct bx_box {
 	uid_t root_uid;  /* host uid/gid of container root */
 	gid_t root_gid;
 	struct bx_timeline *tl;
+	struct bx_watches watches; /* served by the supervisor while it runs */
 	void *priv[32]; /* per-module state, by registry index */
 };
 

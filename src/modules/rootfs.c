@@ -158,14 +158,20 @@ static int prepare(struct bx_box *box, bx_err_t *err)
 		return -1;
 
 	box->rootfs = bx_state_path(box->name, "rootfs");
-	if (bx_image_resolve(box->spec->image, &img, err) < 0)
-		return -1;
-	int ret = bx_image_lowerdir(&img, box->root_uid, box->root_gid, &lower, &made, err);
+	/* The run resolved it already; others (restore) resolve it here. */
+	const struct bx_image *im = box->image;
+	if (!im) {
+		if (bx_image_resolve(box->spec->image, &img, err) < 0)
+			return -1;
+		im = &img;
+	}
+	int ret = bx_image_lowerdir(im, box->root_uid, box->root_gid, &lower, &made, err);
 	if (ret == 0 && made)
-		bx_tl_event(box->tl, "rootfs", "shift", t, "image %s: %d layer%s copied for %u:%u", img.name, made,
+		bx_tl_event(box->tl, "rootfs", "shift", t, "image %s: %d layer%s copied for %u:%u", im->name, made,
 			    made == 1 ? "" : "s", box->root_uid, box->root_gid);
-	size_t nlayers = img.layers ? strv_len(img.layers) : 1;
-	bx_image_free(&img);
+	size_t nlayers = im->layers ? strv_len(im->layers) : 1;
+	if (!box->image)
+		bx_image_free(&img);
 	if (ret < 0)
 		return -1;
 
