@@ -216,7 +216,7 @@ static int exec_exec(int argc, char **argv)
 	bx_tl_event(&tl, "core", "exec", 0, "boxlab exec %s", o.argv[0]);
 
 	relay.pidfd = bx_pidfd_open(pid);
-	if (bx_msg_wait_exec(sv[0], &relay.pty, &err) < 0) {
+	if (bx_msg_wait_exec(sv[0], &relay.pty, NULL, &err) < 0) {
 		bx_relay_run(&relay); /* reap it */
 		goto out;
 	}

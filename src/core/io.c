@@ -1,6 +1,7 @@
 #include "core/io.h"
 #include "core/logfile.h"
 #include "core/process.h"
+#include "core/watch.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -128,8 +129,8 @@ int bx_relay_run(struct bx_relay *r)
 		fcntl(r->pty, F_SETFL, fcntl(r->pty, F_GETFL) | O_NONBLOCK);
 
 	while (!exited) {
-		struct pollfd p[6];
-		int n = 0, ipid = -1, isig = -1, iout = -1, ierr = -1, ipty = -1, iin = -1;
+		struct pollfd p[6 + BX_WATCH_MAX];
+		int n = 0, ipid = -1, isig = -1, iout = -1, ierr = -1, ipty = -1, iin = -1, iwatch, nwatch;
 		ipid = n, p[n++] = (struct pollfd){.fd = r->pidfd, .events = POLLIN};
 		if (r->sigfd >= 0)
 			isig = n, p[n++] = (struct pollfd){.fd = r->sigfd, .events = POLLIN};
@@ -141,6 +142,9 @@ int bx_relay_run(struct bx_relay *r)
 			ipty = n, p[n++] = (struct pollfd){.fd = r->pty, .events = POLLIN};
 		if (r->in >= 0 && r->pty >= 0)
 			iin = n, p[n++] = (struct pollfd){.fd = r->in, .events = POLLIN};
+		iwatch = n;
+		nwatch = bx_watch_fill(r->watches, p + n);
+		n += nwatch;
 		if (poll(p, n, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -162,6 +166,7 @@ int bx_relay_run(struct bx_relay *r)
 			else if (k == 0 || errno != EINTR)
 				r->in = -1; /* our input ended; the container goes on */
 		}
+		bx_watch_dispatch(r->watches, p + iwatch, nwatch);
 		if (p[ipid].revents)
 			exited = true;
 	}

@@ -9,6 +9,7 @@
 #include <termios.h>
 
 struct bx_logw;
+struct bx_watches;
 
 struct bx_relay {
 	int pidfd;      /* the process waited for, and where signals go */
@@ -19,6 +20,7 @@ struct bx_relay {
 	bool echo;      /* copy output to our own stdout/stderr */
 	int sigfd;      /* signalfd of bx_relay_block_signals() */
 	bool raw;       /* our terminal was put in raw mode */
+	struct bx_watches *watches; /* the modules' (core/watch.h), or NULL */
 	struct termios saved;
 };
 

@@ -1,10 +1,12 @@
 #include "core/process.h"
+#include "core/watch.h"
 #include "util/cleanup.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <spawn.h>
@@ -78,10 +80,22 @@ int bx_msg_recv(int fd, struct bx_msg *m, int *fd_out)
 	return 1;
 }
 
-int bx_msg_wait_exec(int fd, int *pty, bx_err_t *err)
+int bx_msg_wait_exec(int fd, int *pty, struct bx_watches *ws, bx_err_t *err)
 {
 	for (;;) {
 		struct bx_msg m;
+		/* The watches are served meanwhile: a call the filter hands
+		 * over during setup waits for them (core/watch.h). */
+		struct pollfd p[1 + BX_WATCH_MAX] = {{.fd = fd, .events = POLLIN}};
+		int nw = bx_watch_fill(ws, p + 1);
+		if (nw && poll(p, 1 + nw, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return bx_make_error(err, errno, "waiting for the container process");
+		}
+		bx_watch_dispatch(ws, p + 1, nw);
+		if (nw && !p[0].revents)
+			continue;
 		int passed = -1, r = bx_msg_recv(fd, &m, &passed);
 		if (r == 0)
 			return 0; /* exec happened: close-on-exec closed the child's end */

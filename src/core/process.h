@@ -16,6 +16,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+struct bx_watches;
+
 enum { BX_MSG_GO = 'G', BX_MSG_ERROR = 'E', BX_MSG_PTY = 'P' };
 
 struct bx_msg {
@@ -29,8 +31,9 @@ int bx_msg_send(int fd, int type, int pass_fd);
 /* 1: a message (and *fd_out if one came), 0: end-of-file, -1: error. */
 int bx_msg_recv(int fd, struct bx_msg *m, int *fd_out);
 /* Parent side, after GO: 0 once the child exec'd (end-of-file), with
- * *pty set if it sent a terminal; -1 with the child's error. */
-int bx_msg_wait_exec(int fd, int *pty, bx_err_t *err);
+ * *pty set if it sent a terminal; -1 with the child's error.  ws (or
+ * NULL): watches served while waiting. */
+int bx_msg_wait_exec(int fd, int *pty, struct bx_watches *ws, bx_err_t *err);
 void bx_close_pair(int p[2]);
 /* Send the error to the parent and exit with its code (125 default). */
 void bx_child_fail(int sync_fd, bx_err_t *err) __attribute__((noreturn));

@@ -26,7 +26,9 @@
  * USER_NOTIF: a small agent process of the supervisor
  * receives the listener fd, runs the profile's original program on the
  * call (seccomp_bpf.c has an interpreter) to learn the errno, answers with
- * it, and writes the denial on the timeline.  Allowed calls never reach
+ * it, and writes the denial on the timeline.  The supervisor holds the
+ * listener in its event loop (core/watch.h) and forks the agent only when
+ * the first call is handed over: most containers make none.  Allowed calls never reach
  * it, so the getpid cost is unchanged.  With --trace-syscalls FILE the
  * ALLOW returns become USER_NOTIF as well: the agent counts every call,
  * lets it continue (SECCOMP_USER_NOTIF_FLAG_CONTINUE: safe here, since the
@@ -88,10 +90,12 @@ struct sc_state {
 	struct bx_sc_prog prog;   /* the profile's program */
 	struct bx_sc_prog notify; /* what is loaded in run: denials handed to the agent */
 	bool log_flag, loaded;
-	int sock[2];              /* agent end, container end */
+	int sock[2];              /* supervisor end, container end */
+	int listener;             /* the container's, once it sent it */
 	int exec_sock;            /* where `boxlab exec` hands the agent its listener */
-	pid_t agent;
+	pid_t agent;              /* 0 until a call or an exec needs it */
 	pid_t supervisor;         /* the agent's parent */
+	char *source;             /* the profile's name, for the trace */
 };
 
 static struct sc_conf *conf_of(struct bx_spec *s)
@@ -371,12 +375,10 @@ static void write_trace(const struct tally *t, const struct bx_box *box, const c
 	json_decref(root);
 }
 
-static void __attribute__((noreturn)) agent_main(struct bx_box *box, struct sc_state *st, const char *trace_path,
-						 const char *profile)
+static void __attribute__((noreturn)) agent_main(struct bx_box *box, struct sc_state *st, const char *trace_path)
 {
 	static struct tally t;
 	struct bx_msg m;
-	int listener = -1;
 	sigset_t all;
 
 	/* Its own session: the terminal's ^C is for the container. */
@@ -390,17 +392,22 @@ static void __attribute__((noreturn)) agent_main(struct bx_box *box, struct sc_s
 	bx_proc_title("boxlab-seccomp");
 	/* Keep only what it needs: a caller waiting for EOF on a pipe the
 	 * supervisor shares (run -d) must not wait for the agent too. */
-	if (dup2(st->sock[0], 3) < 0 || (box->tl->fd >= 0 && dup2(box->tl->fd, 4) < 0) ||
-	    (st->exec_sock >= 0 && dup2(st->exec_sock, 5) < 0))
+	if ((st->sock[0] >= 0 && dup2(st->sock[0], 3) < 0) || (box->tl->fd >= 0 && dup2(box->tl->fd, 4) < 0) ||
+	    (st->exec_sock >= 0 && dup2(st->exec_sock, 5) < 0) || (st->listener >= 0 && dup2(st->listener, 6) < 0))
 		_exit(1);
 	box->tl->fd = box->tl->fd >= 0 ? 4 : -1;
 	int exec_sock = st->exec_sock >= 0 ? 5 : -1;
-	syscall(SYS_close_range, 6, ~0U, 0);
-	int sock = 3;
-
-	if (bx_msg_recv(sock, &m, &listener) != 1 || m.type != MSG_LISTENER || listener < 0)
+	int listener = st->listener >= 0 ? 6 : -1;
+	syscall(SYS_close_range, 7, ~0U, 0);
+	/* Started before the container sent its listener (--trace-syscalls,
+	 * or a `boxlab exec` served first): it is on its way. */
+	if (listener < 0 && st->sock[0] >= 0 &&
+	    (bx_msg_recv(3, &m, &listener) != 1 || m.type != MSG_LISTENER))
+		listener = -1;
+	if (st->sock[0] >= 0)
+		close(3);
+	if (listener < 0)
 		_exit(0); /* the container never got as far as loading the filter */
-	close(sock);
 
 	struct seccomp_notif_sizes sizes;
 	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0)
@@ -509,7 +516,7 @@ static void __attribute__((noreturn)) agent_main(struct bx_box *box, struct sc_s
 		bx_tl_event(box->tl, "seccomp", "denied", 0, "%llu more denied calls not listed one by one",
 			    (unsigned long long)(t.events - MAX_DENIAL_EVENTS));
 	if (trace_path)
-		write_trace(&t, box, trace_path, profile);
+		write_trace(&t, box, trace_path, st->source);
 	_exit(0);
 }
 
@@ -549,6 +556,78 @@ static int exec_sock_listen(const struct bx_box *box)
 	return fd;
 }
 
+/* The agent, started the first time it is needed: a call handed over
+ * (a denial, or with --trace-syscalls any call) or a `boxlab exec`
+ * connecting.  Most containers never make a denied call, and a fork,
+ * its exit and the wait for it cost 0.4 ms of every start here. */
+static void start_agent(struct bx_box *box)
+{
+	struct sc_state *st = *priv_of(box);
+	if (st->agent)
+		return;
+	fflush(NULL);
+	st->supervisor = getpid();
+	pid_t pid = fork();
+	if (pid == 0)
+		agent_main(box, st, conf_of(box->spec)->trace_file);
+	if (pid < 0) {
+		/* The kernel answers ENOSYS for calls nobody answers; the
+		 * denial just does not reach the timeline. */
+		bx_tl_event(box->tl, "seccomp", "agent", 0, "cannot fork the agent: %s", strerror(errno));
+		pid = -1;
+	}
+	st->agent = pid;
+	/* The agent's now: the supervisor only waits for it at teardown. */
+	int *mine[] = {&st->sock[0], &st->listener, &st->exec_sock};
+	for (size_t i = 0; i < N_ELEMENTS(mine); i++)
+		if (*mine[i] >= 0) {
+			bx_watch_remove(&box->watches, *mine[i]);
+			close(*mine[i]);
+			*mine[i] = -1;
+		}
+}
+
+static bool on_call(void *ctx, int fd, short revents)
+{
+	struct bx_box *box = ctx;
+	struct sc_state *st = *priv_of(box);
+	(void)fd;
+	if (revents & POLLIN) {
+		start_agent(box);
+		return true; /* start_agent removed it */
+	}
+	/* No process uses the filter any more, and none was handed over. */
+	close(st->listener);
+	st->listener = -1;
+	return false;
+}
+
+static bool on_listener(void *ctx, int fd, short revents)
+{
+	struct bx_box *box = ctx;
+	struct sc_state *st = *priv_of(box);
+	struct bx_msg m;
+	(void)revents;
+	int got = -1;
+	if (bx_msg_recv(fd, &m, &got) == 1 && m.type == MSG_LISTENER && got >= 0) {
+		st->listener = got;
+		bx_watch_add(&box->watches, got, on_call, box);
+	} else if (got >= 0) {
+		close(got);
+	}
+	close(fd); /* one message, or the container ended before its filter */
+	st->sock[0] = -1;
+	return false;
+}
+
+static bool on_exec(void *ctx, int fd, short revents)
+{
+	(void)fd;
+	(void)revents;
+	start_agent(ctx);
+	return true; /* start_agent removed it */
+}
+
 static int prepare(struct bx_box *box, bx_err_t *err)
 {
 	struct sc_conf *c = conf_of(box->spec);
@@ -557,12 +636,12 @@ static int prepare(struct bx_box *box, bx_err_t *err)
 	bool cached = false;
 	uint64_t t = bx_now_us();
 
-	st->sock[0] = st->sock[1] = st->exec_sock = -1;
+	st->sock[0] = st->sock[1] = st->exec_sock = st->listener = -1;
 	*priv_of(box) = st;
 	uint64_t compiled = 0;
 	if (compile(box, st, &meta, &cached, &compiled, err) < 0)
 		return -1;
-	cleanup_free char *source = meta.source;
+	st->source = meta.source;
 	/* exec'd processes get the same program, whatever happens to the
 	 * profile file later. */
 	cleanup_free char *path = bx_state_path(box->name, "seccomp.bpf");
@@ -572,22 +651,19 @@ static int prepare(struct bx_box *box, bx_err_t *err)
 		return bx_make_error(err, errno, "seccomp: cannot create the agent's socket");
 	bx_sc_prog_notify(&st->prog, c->trace_file != NULL, st->sock[1], &st->notify);
 	bx_tl_event(box->tl, "seccomp", "compile", t, "profile %s: %zu rules, %zu BPF instructions, %s in %llu us",
-		    source, meta.nrules, st->prog.len, cached ? "from the cache" : "compiled",
+		    st->source, meta.nrules, st->prog.len, cached ? "from the cache" : "compiled",
 		    (unsigned long long)compiled);
 
 	st->exec_sock = exec_sock_listen(box);
-	fflush(NULL);
-	st->supervisor = getpid();
-	st->agent = fork();
-	if (st->agent < 0)
-		return bx_make_error(err, errno, "seccomp: cannot fork the agent");
-	if (st->agent == 0)
-		agent_main(box, st, c->trace_file, source);
-	close(st->sock[0]);
-	st->sock[0] = -1;
+	/* With --trace-syscalls every call is handed over, the exec among
+	 * them, while the supervisor waits for that exec: start it now. */
+	if (c->trace_file) {
+		start_agent(box);
+		return st->agent > 0 ? 0 : bx_make_error(err, errno, "seccomp: cannot fork the agent");
+	}
+	bx_watch_add(&box->watches, st->sock[0], on_listener, box);
 	if (st->exec_sock >= 0)
-		close(st->exec_sock);
-	st->exec_sock = -1;
+		bx_watch_add(&box->watches, st->exec_sock, on_exec, box);
 	return 0;
 }
 
@@ -596,7 +672,7 @@ static int parent_setup(struct bx_box *box, bx_err_t *err)
 	(void)err;
 	struct sc_state *st = *priv_of(box);
 	/* Only the container may hold its end now: when it dies before
-	 * loading the filter, the agent sees end-of-file. */
+	 * loading the filter, the supervisor's end sees end-of-file. */
 	if (st && st->sock[1] >= 0) {
 		close(st->sock[1]);
 		st->sock[1] = -1;
@@ -660,7 +736,7 @@ static int exec_parent(struct bx_box *box, pid_t pid, bx_err_t *err)
 	struct sc_state *st = xzalloc(sizeof *st);
 	struct sockaddr_un a;
 	size_t len;
-	st->sock[0] = st->sock[1] = st->exec_sock = -1;
+	st->sock[0] = st->sock[1] = st->exec_sock = st->listener = -1;
 	*priv_of(box) = st;
 	cleanup_free char *path = bx_state_path(box->name, "seccomp.bpf");
 	char *data = bx_read_file(path, &len, err);
@@ -697,6 +773,10 @@ static void teardown(struct bx_box *box)
 	for (int i = 0; i < 2; i++)
 		if (st->sock[i] >= 0)
 			close(st->sock[i]);
+	if (st->listener >= 0)
+		close(st->listener);
+	if (st->exec_sock >= 0)
+		close(st->exec_sock);
 	if (st->agent > 0) {
 		/* It ends by itself once no process uses the filter; give it
 		 * time to write the trace, then make sure. */
@@ -712,6 +792,7 @@ static void teardown(struct bx_box *box)
 	}
 	bx_sc_prog_free(&st->prog);
 	bx_sc_prog_free(&st->notify);
+	free(st->source);
 	free(st);
 	*priv_of(box) = NULL;
 }

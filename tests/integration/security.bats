@@ -249,6 +249,21 @@ denied_by_default() { # PROBE [SYSCALL]
 	bx rm -f "$name"
 }
 
+@test "seccomp: the agent is forked at the first denied call, not before; the container's own denial is reported" {
+	local name=sec$RANDOM
+	bx run -d --name "$name" busybox sh -c 'while [ ! -e /tmp/go ]; do sleep 0.05; done; unshare -u true; sleep 30'
+	sup=$(jq -r .supervisor "$BOXLAB_RUN_DIR/$name/state.json")
+	# No call handed over yet: the supervisor's only child is init.
+	[ "$(pgrep -P "$sup" | wc -l)" -eq 1 ]
+	[ -z "$(pgrep -P "$sup" -x boxlab-seccomp)" ]
+	# Go, through the overlay (an exec would start the agent itself).
+	touch "$BOXLAB_RUN_DIR/$name/rootfs/tmp/go"
+	denied() { bx events "$name" | grep -q "denied         unshare by pid .* (unshare): EPERM"; }
+	wait_for 5 denied
+	[ -n "$(pgrep -P "$sup" -x boxlab-seccomp)" ]
+	bx rm -f "$name"
+}
+
 @test "caps: an unknown capability is a usage error naming the allowed ones; nothing is made" {
 	run bx run --rm --name sec$RANDOM --cap-add NET_FLY busybox true
 	echo "$output"
