@@ -28,9 +28,10 @@
  * call (seccomp_bpf.c has an interpreter) to learn the errno, answers with
  * it, and writes the denial on the timeline.  The supervisor holds the
  * listener in its event loop (core/watch.h) and forks the agent only when
- * the first call is handed over: most containers make none.  Allowed calls never reach
- * it, so the getpid cost is unchanged.  With --trace-syscalls FILE the
- * ALLOW returns become USER_NOTIF as well: the agent counts every call,
+ * the first call is handed over: most containers make none.  Allowed
+ * calls never reach it, so the getpid cost is unchanged.  With
+ * --trace-syscalls FILE the ALLOW returns become USER_NOTIF as well (and
+ * the agent is there from the start): it counts every call,
  * lets it continue (SECCOMP_USER_NOTIF_FLAG_CONTINUE: safe here, since the
  * original program allowed exactly this call), and at exit prints the
  * counts and saves them for `boxlab seccomp generate`.  If the agent died
@@ -770,13 +771,12 @@ static void teardown(struct bx_box *box)
 	struct sc_state *st = *priv_of(box);
 	if (!st)
 		return;
-	for (int i = 0; i < 2; i++)
-		if (st->sock[i] >= 0)
-			close(st->sock[i]);
-	if (st->listener >= 0)
-		close(st->listener);
-	if (st->exec_sock >= 0)
-		close(st->exec_sock);
+	int *fds[] = {&st->sock[0], &st->sock[1], &st->listener, &st->exec_sock};
+	for (size_t i = 0; i < N_ELEMENTS(fds); i++)
+		if (*fds[i] >= 0) {
+			bx_watch_remove(&box->watches, *fds[i]);
+			close(*fds[i]);
+		}
 	if (st->agent > 0) {
 		/* It ends by itself once no process uses the filter; give it
 		 * time to write the trace, then make sure. */
