@@ -1,4 +1,5 @@
 #include "core/proc.h"
+#include "core/times.h"
 #include "util/cleanup.h"
 
 #include <errno.h>
@@ -30,16 +31,10 @@ int64_t bx_realtime_us(void)
 
 void bx_format_time(int64_t us, char *buf, size_t len)
 {
-	time_t t = us / 1000000;
-	struct tm tm;
-	char base[32];
-	if (!us) {
+	if (!us)
 		snprintf(buf, len, "-");
-		return;
-	}
-	gmtime_r(&t, &tm);
-	strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, len, "%s.%06dZ", base, (int)(us % 1000000));
+	else
+		bx_format_utc(us * 1000, 6, buf, len);
 }
 
 void bx_format_ago(int64_t us, char *buf, size_t len)

@@ -102,14 +102,47 @@ void bx_format_duration(int64_t ns, char *buf, size_t len)
 		snprintf(buf, len, "%lldm%gs", (long long)(ns / 60000000000LL), (ns % 60000000000LL) / 1e9);
 }
 
+/* The proleptic Gregorian date of a day count since 1970-01-01, by
+ * 400-year eras of 146097 days (March-based years, so that the leap day
+ * is the last of its year). */
+static void civil_date(int64_t days, int64_t *year, int *month, int *day)
+{
+	days += 719468; /* from 0000-03-01 */
+	int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+	int64_t doe = days - era * 146097;                                /* [0, 146096] */
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);              /* [0, 365] */
+	int64_t mp = (5 * doy + 2) / 153;                                   /* March = 0 */
+	*day = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*month = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*year = yoe + era * 400 + (*month <= 2);
+}
+
+void bx_format_utc(int64_t ns, int digits, char *buf, size_t len)
+{
+	/* Not gmtime_r or strftime: glibc's read /etc/localtime (tzset) on
+	 * their first call, six syscalls of every run for a UTC stamp. */
+	int64_t s = ns / 1000000000, frac = ns % 1000000000;
+	if (frac < 0) {
+		frac += 1000000000;
+		s--;
+	}
+	int64_t days = s / 86400, sec = s % 86400, year;
+	if (sec < 0) {
+		sec += 86400;
+		days--;
+	}
+	int month, day;
+	civil_date(days, &year, &month, &day);
+	for (int i = digits; i < 9; i++)
+		frac /= 10;
+	snprintf(buf, len, "%04lld-%02d-%02dT%02d:%02d:%02d.%0*lldZ", (long long)year, month, day, (int)(sec / 3600),
+		 (int)(sec / 60 % 60), (int)(sec % 60), digits, (long long)frac);
+}
+
 void bx_format_rfc3339nano(int64_t ns, char *buf, size_t len)
 {
-	time_t t = (time_t)(ns / 1000000000);
-	struct tm tm;
-	char base[32];
-	gmtime_r(&t, &tm);
-	strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, len, "%s.%09lldZ", base, (long long)(ns % 1000000000));
+	bx_format_utc(ns, 9, buf, len);
 }
 
 static int digits(const char **p, int n, int *out)

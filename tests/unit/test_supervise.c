@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -114,6 +115,30 @@ static void test_rfc3339_round_trip(void **state)
 	/* The log's own stamps need the whole time. */
 	assert_int_equal(bx_parse_rfc3339("2023-11-14", &ns, &end), -1);
 	assert_int_equal(bx_parse_rfc3339("2023-11-14T22:13Z", &ns, &end), -1);
+}
+
+/* bx_format_utc does its own calendar (no gmtime_r: it reads the time
+ * zone): the same date and time as gmtime_r over leap days, century
+ * years, 2000 and 2100, every day of 1960..2200 at a few times of day. */
+static void test_utc_calendar(void **state)
+{
+	(void)state;
+	for (int64_t day = -3653; day < 84000; day++)
+		for (int k = 0; k < 3; k++) {
+			int64_t s = day * 86400 + (int64_t[]){0, 45296, 86399}[k];
+			time_t t = (time_t)s;
+			struct tm tm;
+			char want[64], got[64];
+			gmtime_r(&t, &tm);
+			snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d.000007Z", tm.tm_year + 1900,
+				 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+			bx_format_utc(s * S + 7000, 6, got, sizeof got);
+			if (strcmp(want, got))
+				fail_msg("%lld s: %s, gmtime_r says %s", (long long)s, got, want);
+		}
+	char b[64];
+	bx_format_utc(-1, 3, b, sizeof b); /* a nanosecond before the epoch */
+	assert_string_equal(b, "1969-12-31T23:59:59.999Z");
 }
 
 static void test_log_records(void **state)
@@ -279,7 +304,7 @@ static void test_remove_lock(void **state)
 	bool gone;
 	assert_non_null(mkdtemp(dir));
 	setenv("BOXLAB_RUN_DIR", dir, 1);
-	assert_int_equal(bx_state_create("ut-l", &err), 0);
+	assert_int_equal(bx_state_create("ut-l", NULL, &err), 0);
 	int fd = bx_state_remove_lock("ut-l", &gone);
 	assert_true(fd >= 0);
 	assert_false(gone);
@@ -353,6 +378,7 @@ int main(void)
 		cmocka_unit_test(test_duration),
 		cmocka_unit_test(test_time_arg),
 		cmocka_unit_test(test_rfc3339_round_trip),
+		cmocka_unit_test(test_utc_calendar),
 		cmocka_unit_test(test_log_records),
 		cmocka_unit_test(test_log_write_and_rotate),
 		cmocka_unit_test(test_restart_policy),
