@@ -255,10 +255,10 @@ int bx_lifecycle_wait(struct bx_box *box, struct bx_state *st, struct bx_relay *
 
 /* Create the state dir; a generated name that is taken (another run -d
  * picked it in the same instant) is replaced by a fresh one. */
-static int create_state(struct bx_spec *spec, bx_err_t *err)
+static int create_state(struct bx_spec *spec, const struct bx_state *st, bx_err_t *err)
 {
 	for (unsigned attempt = 0;; attempt++) {
-		if (bx_state_create(spec->name, err) == 0)
+		if (bx_state_create(spec->name, st, err) == 0)
 			return 0;
 		cleanup_free char *dir = bx_state_path(spec->name, NULL);
 		if (!spec->name_generated || attempt >= 50 || access(dir, F_OK) < 0)
@@ -449,9 +449,23 @@ int bx_lifecycle_run(struct bx_spec *spec, int notify_fd, bx_err_t *err)
 	bx_relay_init(&relay);
 	if (bx_image_resolve(spec->image, &img, err) < 0)
 		goto fail_early;
-	if (create_state(spec, err) < 0)
+	/* Whole from the start: state.json is written once, with the dir. */
+	st.image = xstrdup(spec->image);
+	st.command = strv_dup(spec->argv ? spec->argv : img.cmd);
+	st.modules = module_names(spec);
+	st.status = BX_CREATED;
+	st.created_us = bx_realtime_us();
+	st.t0_mono_us = t0;
+	st.exit_code = -1;
+	st.detached = spec->detach;
+	st.rm = spec->rm;
+	st.tty = spec->tty;
+	if (create_state(spec, &st, err) < 0)
 		goto fail_early;
 	created = true;
+	st.name = xstrdup(spec->name);
+	st.supervisor = getpid();
+	st.supervisor_start = bx_proc_self_starttime();
 	bx_box_init(&box, spec);
 	box.image = &img;
 	bx_test_stop(spec->name, "create", NULL);
@@ -465,21 +479,6 @@ int bx_lifecycle_run(struct bx_spec *spec, int notify_fd, bx_err_t *err)
 	bx_tl_event(&tl, "core", "create", t0, "container %s from image %s", spec->name, spec->image);
 	bx_module_off_warnings(spec, &tl);
 
-	st.name = xstrdup(spec->name);
-	st.image = xstrdup(spec->image);
-	st.command = strv_dup(spec->argv ? spec->argv : img.cmd);
-	st.modules = module_names(spec);
-	st.status = BX_CREATED;
-	st.supervisor = getpid();
-	st.supervisor_start = bx_proc_self_starttime();
-	st.created_us = bx_realtime_us();
-	st.t0_mono_us = t0;
-	st.exit_code = -1;
-	st.detached = spec->detach;
-	st.rm = spec->rm;
-	st.tty = spec->tty;
-	if (bx_state_save(&st, err) < 0)
-		goto fail;
 	bx_test_stop(spec->name, "state", NULL);
 	{
 		cleanup_free char *logpath = bx_state_path(spec->name, "stdout.log");

@@ -172,7 +172,7 @@ int bx_restore_supervise(struct bx_spec *spec, const char *dir, int notify_fd, b
 	}
 	if (bx_restore_check(dir, err) < 0 || bx_criu_require(&ci, err) < 0)
 		goto fail;
-	if (bx_state_create(spec->name, err) < 0)
+	if (bx_state_create(spec->name, NULL, err) < 0)
 		goto fail;
 	created = true;
 	if (bx_state_save_spec(spec, err) < 0)

@@ -88,8 +88,8 @@ static void test_create_remove_whole(void **state)
 {
 	bx_err_t err = NULL;
 	(void)state;
-	assert_int_equal(bx_state_create("ut-a", &err), 0);
-	assert_int_equal(bx_state_create("ut-a", &err), -1);
+	assert_int_equal(bx_state_create("ut-a", NULL, &err), 0);
+	assert_int_equal(bx_state_create("ut-a", NULL, &err), -1);
 	assert_non_null(strstr(err->msg, "already in use"));
 	bx_error_release(&err);
 	/* Neither the winner nor the loser left a hidden dir. */
@@ -142,7 +142,7 @@ static void test_auto_exited_kept(void **state)
 {
 	bx_err_t err = NULL;
 	(void)state;
-	assert_int_equal(bx_state_create("ut-x", &err), 0);
+	assert_int_equal(bx_state_create("ut-x", NULL, &err), 0);
 	struct bx_state st;
 	assert_int_equal(bx_state_read("ut-x", &st, &err), 0);
 	st.status = BX_EXITED;
@@ -174,7 +174,7 @@ static void test_auto_cost(void **state)
 	for (int i = 0; i < N; i++) {
 		char name[32];
 		snprintf(name, sizeof name, "ut-live%d", i);
-		assert_int_equal(bx_state_create(name, &err), 0);
+		assert_int_equal(bx_state_create(name, NULL, &err), 0);
 	}
 	for (int i = 0; i < 3; i++)
 		bx_gc_auto("run");

@@ -57,7 +57,7 @@ static int cmp_str(const void *a, const void *b)
 static void create_ok(const char *name)
 {
 	bx_err_t err = NULL;
-	if (bx_state_create(name, &err) != 0) {
+	if (bx_state_create(name, NULL, &err) != 0) {
 		print_error("create %s: %s\n", name, err ? err->msg : "?");
 		fail();
 	}
@@ -292,7 +292,7 @@ static void test_create_twice(void **state)
 	bx_err_t err = NULL;
 	(void)state;
 	create_ok("ut-twice");
-	assert_int_equal(bx_state_create("ut-twice", &err), -1);
+	assert_int_equal(bx_state_create("ut-twice", NULL, &err), -1);
 	assert_int_equal(err->exit_code, BX_EXIT_USAGE);
 	assert_contains(err->msg, "the name \"ut-twice\" is already in use");
 	assert_contains(err->msg, "boxlab rm ut-twice");
@@ -309,8 +309,35 @@ static void test_create_twice(void **state)
 	assert_int_equal(stat(rundir, &sb), 0);
 	assert_int_equal(sb.st_mode & 0111, 0111);
 	assert_int_equal(bx_state_remove("ut-twice", &err), 0);
-	assert_int_equal(bx_state_create("ut-twice", &err), 0);
+	assert_int_equal(bx_state_create("ut-twice", NULL, &err), 0);
 	assert_int_equal(bx_state_remove("ut-twice", &err), 0);
+}
+
+/* A run writes state.json once, whole, with the dir: what it passes is
+ * there, and the name and supervisor are always the caller's. */
+static void test_create_whole(void **state)
+{
+	bx_err_t err = NULL;
+	(void)state;
+	char *cmd[] = {"sh", "-c", "true", NULL};
+	char *mods[] = {"pid", "mnt", NULL};
+	struct bx_state full = {.name = "ignored", .image = "busybox", .command = cmd, .modules = mods,
+				.status = BX_CREATED, .supervisor = 1, .created_us = 1234, .t0_mono_us = 99,
+				.exit_code = -1, .rm = true};
+	assert_int_equal(bx_state_create("ut-whole", &full, &err), 0);
+	struct bx_state st;
+	assert_int_equal(bx_state_read("ut-whole", &st, &err), 0);
+	assert_string_equal(st.name, "ut-whole");
+	assert_string_equal(st.image, "busybox");
+	assert_string_equal(st.command[2], "true");
+	assert_string_equal(st.modules[1], "mnt");
+	assert_int_equal(st.supervisor, getpid());
+	assert_int_equal(st.supervisor_start, bx_proc_starttime(getpid()));
+	assert_int_equal(st.created_us, 1234);
+	assert_int_equal(st.t0_mono_us, 99);
+	assert_true(st.rm);
+	bx_state_free(&st);
+	assert_int_equal(bx_state_remove("ut-whole", &err), 0);
 }
 
 static void test_create_unwritable(void **state)
@@ -321,7 +348,7 @@ static void test_create_unwritable(void **state)
 	assert_int_equal(bx_write_file(file, "x", 1, &err), 0);
 	char *bad = xasprintf("%s/sub", file);
 	setenv("BOXLAB_RUN_DIR", bad, 1);
-	assert_int_equal(bx_state_create("ut-nowhere", &err), -1);
+	assert_int_equal(bx_state_create("ut-nowhere", NULL, &err), -1);
 	assert_contains(err->msg, bad);
 	assert_contains(err->msg, "Not a directory");
 	assert_contains(err->msg, "BOXLAB_RUN_DIR");
@@ -514,6 +541,7 @@ int main(void)
 		cmocka_unit_test(test_read_missing),
 		cmocka_unit_test(test_read_corrupt),
 		cmocka_unit_test(test_create_twice),
+		cmocka_unit_test(test_create_whole),
 		cmocka_unit_test(test_create_unwritable),
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_remove),

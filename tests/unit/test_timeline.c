@@ -147,7 +147,7 @@ static void test_event_and_read(void **state)
 	size_t n = 0;
 	bx_err_t err = NULL;
 	(void)state;
-	assert_int_equal(bx_state_create("ut-tl1", &err), 0);
+	assert_int_equal(bx_state_create("ut-tl1", NULL, &err), 0);
 	uint64_t t0 = bx_now_us() - 1000;
 	assert_int_equal(bx_tl_open(&tl, "ut-tl1", t0, &err), 0);
 	assert_int_equal(tl.t0, t0);
@@ -208,7 +208,7 @@ static void test_long_message(void **state)
 	(void)state;
 	memset(big, 'y', sizeof big - 1);
 	big[sizeof big - 1] = '\0';
-	assert_int_equal(bx_state_create("ut-tl2", &err), 0);
+	assert_int_equal(bx_state_create("ut-tl2", NULL, &err), 0);
 	assert_int_equal(bx_tl_open(&tl, "ut-tl2", bx_now_us(), &err), 0);
 	bx_tl_event(&tl, "a-module-name-longer-than-31-characters", "phase", 0, "%s", big);
 	bx_tl_event(&tl, "after", "x", 0, "still one line each");
@@ -229,7 +229,7 @@ static void test_read_skips_garbage(void **state)
 	size_t n = 0;
 	bx_err_t err = NULL;
 	(void)state;
-	assert_int_equal(bx_state_create("ut-tl3", &err), 0);
+	assert_int_equal(bx_state_create("ut-tl3", NULL, &err), 0);
 	char *path = bx_state_path("ut-tl3", "events.log");
 	const char *text = "1\t0\tcore\tstart\tok\n"
 			   "garbage line\n"
