@@ -199,15 +199,6 @@ static void __attribute__((noreturn)) child_main(struct bx_box *box, struct chil
 	bx_init_loop(child);
 }
 
-static char **module_names(const struct bx_spec *s)
-{
-	char **v = xzalloc(sizeof *v);
-	for (size_t i = 0; bx_modules[i]; i++)
-		if (s->modules[i])
-			strv_push(&v, bx_modules[i]->name);
-	return v;
-}
-
 int bx_box_prepare(struct bx_box *box, bx_err_t *err)
 {
 	return PHASE(box, prepare, err);
@@ -255,7 +246,7 @@ int bx_lifecycle_wait(struct bx_box *box, struct bx_state *st, struct bx_relay *
 
 /* Create the state dir; a generated name that is taken (another run -d
  * picked it in the same instant) is replaced by a fresh one. */
-static int create_state(struct bx_spec *spec, const struct bx_state *st, bx_err_t *err)
+static int create_state(struct bx_spec *spec, struct bx_state *st, bx_err_t *err)
 {
 	for (unsigned attempt = 0;; attempt++) {
 		if (bx_state_create(spec->name, st, err) == 0)
@@ -452,7 +443,7 @@ int bx_lifecycle_run(struct bx_spec *spec, int notify_fd, bx_err_t *err)
 	/* Whole from the start: state.json is written once, with the dir. */
 	st.image = xstrdup(spec->image);
 	st.command = strv_dup(spec->argv ? spec->argv : img.cmd);
-	st.modules = module_names(spec);
+	st.modules = bx_module_names_on(spec);
 	st.status = BX_CREATED;
 	st.created_us = bx_realtime_us();
 	st.t0_mono_us = t0;
@@ -464,8 +455,6 @@ int bx_lifecycle_run(struct bx_spec *spec, int notify_fd, bx_err_t *err)
 		goto fail_early;
 	created = true;
 	st.name = xstrdup(spec->name);
-	st.supervisor = getpid();
-	st.supervisor_start = bx_proc_self_starttime();
 	bx_box_init(&box, spec);
 	box.image = &img;
 	bx_test_stop(spec->name, "create", NULL);

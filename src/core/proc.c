@@ -81,20 +81,6 @@ unsigned long long bx_proc_starttime(pid_t pid)
 	return p ? strtoull(p + 1, NULL, 10) : 0;
 }
 
-unsigned long long bx_proc_self_starttime(void)
-{
-	/* Asked at the state dir's creation and again when state.json is
-	 * filled: one read of /proc (keyed by pid, so a fork asks anew). */
-	static pid_t pid;
-	static unsigned long long start;
-	pid_t me = getpid();
-	if (me != pid) {
-		start = bx_proc_starttime(me);
-		pid = me;
-	}
-	return start;
-}
-
 bool bx_proc_alive(pid_t pid, unsigned long long start)
 {
 	unsigned long long now = bx_proc_starttime(pid);

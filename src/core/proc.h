@@ -13,7 +13,6 @@ void bx_format_ago(int64_t us, char *buf, size_t len);  /* "3 minutes" */
 /* starttime (field 22 of /proc/PID/stat), 0 when there is no such pid
  * or it is a zombie. */
 unsigned long long bx_proc_starttime(pid_t pid);
-unsigned long long bx_proc_self_starttime(void); /* of getpid(), read once */
 bool bx_proc_alive(pid_t pid, unsigned long long start);
 
 int bx_pidfd_open(pid_t pid);

@@ -65,7 +65,7 @@ char *bx_state_new_dir(pid_t pid, const char *name)
  * renamed into place.  So every state dir names a supervisor from its
  * first moment, and a crash before the rename leaves only a hidden
  * .new.PID.NAME that gc removes once PID is gone. */
-int bx_state_create(const char *name, const struct bx_state *full, bx_err_t *err)
+int bx_state_create(const char *name, struct bx_state *full, bx_err_t *err)
 {
 	cleanup_free char *dir = bx_state_path(name, NULL);
 	cleanup_free char *tmp = bx_state_new_dir(getpid(), name);
@@ -81,11 +81,15 @@ int bx_state_create(const char *name, const struct bx_state *full, bx_err_t *err
 		return bx_make_error(err, errno, "cannot create state dir %s", tmp);
 
 	struct bx_state st = {.status = BX_CREATED, .created_us = bx_realtime_us(), .exit_code = -1};
-	if (full)
+	if (full) {
+		full->supervisor = getpid();
+		full->supervisor_start = bx_proc_starttime(full->supervisor);
 		st = *full;
+	} else {
+		st.supervisor = getpid();
+		st.supervisor_start = bx_proc_starttime(st.supervisor);
+	}
 	st.name = (char *)name;
-	st.supervisor = getpid();
-	st.supervisor_start = bx_proc_self_starttime();
 	/* Locked for as long as we live: the kernel drops the lock when
 	 * the process ends, however it ends (a zombie holds none).  Never
 	 * closed: after bx_state_supervisor_done it only has no name. */

@@ -63,10 +63,11 @@ const char *bx_status_name(enum bx_status s);
 /* One being removed: <run dir>/.rm.PID.NAME. */
 #define BX_STATE_RM_PREFIX ".rm."
 
-/* Create the state dir, holding state.json (created, supervisor: the
- * calling process; the rest from *full where given, NULL for a minimal
- * one) and the supervisor lock; fails if the name is taken. */
-int bx_state_create(const char *name, const struct bx_state *full, bx_err_t *err);
+/* Create the state dir, holding state.json and the supervisor lock;
+ * fails if the name is taken.  state.json is *full (its supervisor
+ * fields set here to the calling process), or a minimal one (created,
+ * supervisor) where full is NULL. */
+int bx_state_create(const char *name, struct bx_state *full, bx_err_t *err);
 char *bx_state_new_dir(pid_t pid, const char *name);
 /* In a process forked from the supervisor that may outlive it (the
  * container's init): let go of the supervisor lock. */

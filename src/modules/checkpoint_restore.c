@@ -172,7 +172,24 @@ int bx_restore_supervise(struct bx_spec *spec, const char *dir, int notify_fd, b
 	}
 	if (bx_restore_check(dir, err) < 0 || bx_criu_require(&ci, err) < 0)
 		goto fail;
-	if (bx_state_create(spec->name, NULL, err) < 0)
+	/* Whole from the start: state.json is written once, with the dir. */
+	st.name = xstrdup(spec->name);
+	st.image = xstrdup(*jstr(meta, "image") ? jstr(meta, "image") : spec->image ? spec->image : "");
+	st.command = xzalloc(sizeof *st.command);
+	{
+		size_t i;
+		json_t *v;
+		json_array_foreach(json_object_get(meta, "command"), i, v)
+			strv_push(&st.command, json_string_value(v));
+	}
+	st.modules = bx_module_names_on(spec);
+	st.status = BX_CREATED;
+	st.created_us = bx_realtime_us();
+	st.t0_mono_us = t0;
+	st.exit_code = -1;
+	st.detached = true;
+	st.rm = spec->rm;
+	if (bx_state_create(spec->name, &st, err) < 0)
 		goto fail;
 	created = true;
 	if (bx_state_save_spec(spec, err) < 0)
@@ -183,29 +200,6 @@ int bx_restore_supervise(struct bx_spec *spec, const char *dir, int notify_fd, b
 	bx_tl_event(&tl, "core", "create", t0, "container %s restored from the checkpoint of %s taken %s", spec->name,
 		    jstr(meta, "name"), jstr(meta, "time"));
 
-	st.name = xstrdup(spec->name);
-	st.image = xstrdup(*jstr(meta, "image") ? jstr(meta, "image") : spec->image ? spec->image : "");
-	st.command = xzalloc(sizeof *st.command);
-	{
-		size_t i;
-		json_t *v;
-		json_array_foreach(json_object_get(meta, "command"), i, v)
-			strv_push(&st.command, json_string_value(v));
-	}
-	st.modules = xzalloc(sizeof *st.modules);
-	for (size_t i = 0; bx_modules[i]; i++)
-		if (spec->modules[i])
-			strv_push(&st.modules, bx_modules[i]->name);
-	st.status = BX_CREATED;
-	st.supervisor = getpid();
-	st.supervisor_start = bx_proc_self_starttime();
-	st.created_us = bx_realtime_us();
-	st.t0_mono_us = t0;
-	st.exit_code = -1;
-	st.detached = true;
-	st.rm = spec->rm;
-	if (bx_state_save(&st, err) < 0)
-		goto fail;
 
 	bx_relay_block_signals(&oldmask);
 	if (json_is_true(json_object_get(meta, "upper")))

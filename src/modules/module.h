@@ -140,6 +140,9 @@ int bx_module_index(const char *name); /* -1 when unknown */
 const struct bx_module *bx_module_find(const char *name);
 bool bx_box_has(const struct bx_box *box, const char *module);
 char *bx_module_names(void); /* "pid, mnt, ...": for error messages */
+/* The names of the modules spec has on, in registry order (state.json's
+ * "modules"); bx_module_switches is the way back. */
+char **bx_module_names_on(const struct bx_spec *spec);
 /* on[i] = true for each module named (state.json's "modules"); unknown
  * names are skipped. */
 void bx_module_switches(char *const *names, bool *on);

@@ -72,6 +72,15 @@ bool bx_box_has(const struct bx_box *box, const char *module)
 	return i >= 0 && box->spec->modules[i];
 }
 
+char **bx_module_names_on(const struct bx_spec *spec)
+{
+	char **v = xzalloc(sizeof *v);
+	for (size_t i = 0; bx_modules[i]; i++)
+		if (spec->modules[i])
+			strv_push(&v, bx_modules[i]->name);
+	return v;
+}
+
 char *bx_module_names(void)
 {
 	char **v = NULL;

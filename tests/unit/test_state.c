@@ -325,6 +325,9 @@ static void test_create_whole(void **state)
 				.status = BX_CREATED, .supervisor = 1, .created_us = 1234, .t0_mono_us = 99,
 				.exit_code = -1, .rm = true};
 	assert_int_equal(bx_state_create("ut-whole", &full, &err), 0);
+	/* The caller's copy says who the supervisor is, as the file does. */
+	assert_int_equal(full.supervisor, getpid());
+	assert_int_equal(full.supervisor_start, bx_proc_starttime(getpid()));
 	struct bx_state st;
 	assert_int_equal(bx_state_read("ut-whole", &st, &err), 0);
 	assert_string_equal(st.name, "ut-whole");
