@@ -1,7 +1,7 @@
 /* Compiled seccomp programs, kept between runs: a start loads the
  * program of its profile from $BOXLAB_LIB_DIR/cache/seccomp/ instead of
  * building the profile and compiling it with libseccomp (~0.15 ms of
- * every start, the default profile's 682 instructions).
+ * every start, the default profile's ~500 instructions).
  *
  * A wrong entry would be a wrong filter, so the key is a SHA-256 of
  * everything the program depends on: the profile's name and, for a file,
