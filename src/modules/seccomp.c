@@ -557,6 +557,16 @@ static int exec_sock_listen(const struct bx_box *box)
 	return fd;
 }
 
+/* The supervisor's copy of a descriptor, and its watch: gone. */
+static void release(struct bx_box *box, int *fd)
+{
+	if (*fd < 0)
+		return;
+	bx_watch_remove(&box->watches, *fd);
+	close(*fd);
+	*fd = -1;
+}
+
 /* The agent, started the first time it is needed: a call handed over
  * (a denial, or with --trace-syscalls any call) or a `boxlab exec`
  * connecting.  Most containers never make a denied call, and a fork,
@@ -579,13 +589,9 @@ static void start_agent(struct bx_box *box)
 	}
 	st->agent = pid;
 	/* The agent's now: the supervisor only waits for it at teardown. */
-	int *mine[] = {&st->sock[0], &st->listener, &st->exec_sock};
-	for (size_t i = 0; i < N_ELEMENTS(mine); i++)
-		if (*mine[i] >= 0) {
-			bx_watch_remove(&box->watches, *mine[i]);
-			close(*mine[i]);
-			*mine[i] = -1;
-		}
+	release(box, &st->sock[0]);
+	release(box, &st->listener);
+	release(box, &st->exec_sock);
 }
 
 static bool on_call(void *ctx, int fd, short revents)
@@ -598,8 +604,7 @@ static bool on_call(void *ctx, int fd, short revents)
 		return true; /* start_agent removed it */
 	}
 	/* No process uses the filter any more, and none was handed over. */
-	close(st->listener);
-	st->listener = -1;
+	release(box, &st->listener);
 	return false;
 }
 
@@ -616,8 +621,9 @@ static bool on_listener(void *ctx, int fd, short revents)
 	} else if (got >= 0) {
 		close(got);
 	}
-	close(fd); /* one message, or the container ended before its filter */
-	st->sock[0] = -1;
+	/* fd is st->sock[0]: one message, or the container ended before
+	 * its filter. */
+	release(box, &st->sock[0]);
 	return false;
 }
 
@@ -771,12 +777,10 @@ static void teardown(struct bx_box *box)
 	struct sc_state *st = *priv_of(box);
 	if (!st)
 		return;
-	int *fds[] = {&st->sock[0], &st->sock[1], &st->listener, &st->exec_sock};
-	for (size_t i = 0; i < N_ELEMENTS(fds); i++)
-		if (*fds[i] >= 0) {
-			bx_watch_remove(&box->watches, *fds[i]);
-			close(*fds[i]);
-		}
+	release(box, &st->sock[0]);
+	release(box, &st->sock[1]);
+	release(box, &st->listener);
+	release(box, &st->exec_sock);
 	if (st->agent > 0) {
 		/* It ends by itself once no process uses the filter; give it
 		 * time to write the trace, then make sure. */
