@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -39,36 +41,56 @@ int bx_mkdir_p(const char *path, mode_t mode, bx_err_t *err)
 	return 0;
 }
 
-/* top: name is the path we were asked to remove, not something in it. */
-static int rm_at(int parent, const char *name, bool top, bx_err_t *err)
+/* The directory name under parent, without crossing into a mount: a
+ * mount point gives EXDEV (openat2's RESOLVE_NO_XDEV: one call where
+ * openat and a statx of STATX_ATTR_MOUNT_ROOT were two; the mount-root
+ * attribute, not st_dev, because a bind mount of the same file system
+ * has the same device). */
+static int open_dir_here(int parent, const char *name, bool top)
 {
-	struct statx sx;
-	if (unlinkat(parent, name, 0) == 0 || errno == ENOENT)
-		return 0;
-	if (errno != EISDIR && errno != EPERM)
-		return bx_make_error(err, errno, "cannot remove %s", name);
-	cleanup_close int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct open_how how = {.flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
+			       .resolve = top ? 0 : RESOLVE_NO_XDEV};
+	return (int)syscall(SYS_openat2, parent, name, &how, sizeof how);
+}
+
+/* top: name is the path we were asked to remove, not something in it.
+ * type: its d_type from the parent's listing (DT_UNKNOWN: not known).
+ * The listing is read with getdents64 into a buffer of our own: readdir
+ * would add an fstat, two fcntl and a 32 KiB buffer per directory, and a
+ * state dir's teardown removes five directories at every `run --rm`. */
+static int rm_at(int parent, const char *name, unsigned char type, bool top, bx_err_t *err)
+{
+	if (type != DT_DIR) {
+		if (unlinkat(parent, name, 0) == 0 || errno == ENOENT)
+			return 0;
+		if (errno != EISDIR && errno != EPERM)
+			return bx_make_error(err, errno, "cannot remove %s", name);
+	}
+	cleanup_close int fd = open_dir_here(parent, name, top);
+	if (fd < 0 && errno == EXDEV)
+		return bx_make_error(err, EBUSY, "cannot remove %s: it is a mount point (unmount it first)", name);
 	if (fd < 0)
 		return bx_make_error(err, errno, "cannot open %s", name);
-	/* The mount-root attribute, not st_dev: a bind mount of the same
-	 * file system has the same device. */
-	if (statx(fd, "", AT_EMPTY_PATH, 0, &sx) < 0)
-		return bx_make_error(err, errno, "cannot stat %s", name);
-	if (!top && (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
-		return bx_make_error(err, EBUSY, "cannot remove %s: it is a mount point (unmount it first)", name);
-	DIR *d = fdopendir(fd);
-	if (!d)
-		return bx_make_error(err, errno, "cannot read %s", name);
-	fd = -1; /* owned by d now */
-	struct dirent *e;
+	cleanup_free char *buf = xmalloc(8192);
 	int ret = 0;
-	while (ret == 0 && (e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			ret = rm_at(dirfd(d), e->d_name, false, err);
-	closedir(d);
-	if (ret == 0 && unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+	for (;;) {
+		long n = syscall(SYS_getdents64, fd, buf, 8192);
+		if (n < 0)
+			return bx_make_error(err, errno, "cannot read %s", name);
+		if (n == 0)
+			break;
+		for (long off = 0; off < n && ret == 0;) {
+			struct dirent64 *e = (struct dirent64 *)(buf + off);
+			off += e->d_reclen;
+			if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+				ret = rm_at(fd, e->d_name, e->d_type, false, err);
+		}
+		if (ret < 0)
+			return ret;
+	}
+	if (unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
 		return bx_make_error(err, errno, "cannot remove directory %s", name);
-	return ret;
+	return 0;
 }
 
 int bx_rm_rf(const char *path, bx_err_t *err)
@@ -76,7 +98,7 @@ int bx_rm_rf(const char *path, bx_err_t *err)
 	/* Never cross into a mount: a leftover mount under a state dir must
 	 * be unmounted first, not emptied (a volume's host directory may be
 	 * under it). */
-	return rm_at(AT_FDCWD, path, true, err);
+	return rm_at(AT_FDCWD, path, DT_UNKNOWN, true, err);
 }
 
 int bx_write_file(const char *path, const char *data, size_t len, bx_err_t *err)

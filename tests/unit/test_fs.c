@@ -17,8 +17,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -168,6 +171,49 @@ static void test_rm_rf(void **state)
 	free(fifo);
 	free(r);
 	free(top);
+}
+
+/* A mount inside the tree is refused, not emptied (a volume's host
+ * directory may be under a state dir).  In a mount namespace of a child
+ * of ours, so nothing outlives the test. */
+static void test_rm_rf_stops_at_mounts(void **state)
+{
+	(void)state;
+	if (geteuid() != 0)
+		skip(); /* mounting needs root; CI runs as root */
+	mk("mt", 0755);
+	mk("mt/sub", 0755);
+	mk("mt/sub/mnt", 0755);
+	put("mt/f", "1", 0644);
+	char *top = tpath("mt"), *mnt = tpath("mt/sub/mnt"), *inside = tpath("mt/sub/mnt/keep");
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		bx_err_t err = NULL;
+		if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+		    mount("tmpfs", mnt, "tmpfs", 0, "size=64k") < 0)
+			_exit(10);
+		int fd = open(inside, O_WRONLY | O_CREAT, 0644);
+		if (fd < 0)
+			_exit(11);
+		close(fd);
+		if (bx_rm_rf(top, &err) != -1 || !err || err->errnum != EBUSY || !strstr(err->msg, "mount point"))
+			_exit(12);
+		if (access(inside, F_OK) < 0)
+			_exit(13); /* the mounted file system was emptied */
+		if (umount(mnt) < 0)
+			_exit(14);
+		bx_error_release(&err);
+		_exit(bx_rm_rf(top, &err) == 0 && access(top, F_OK) < 0 ? 0 : 15);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_false(exists("mt"));
+	free(top);
+	free(mnt);
+	free(inside);
 }
 
 static void test_rm_rf_deep(void **state)
@@ -491,6 +537,7 @@ int main(void)
 		cmocka_unit_test(test_mkdir_p_through_file),
 		cmocka_unit_test(test_rm_rf),
 		cmocka_unit_test(test_rm_rf_deep),
+		cmocka_unit_test(test_rm_rf_stops_at_mounts),
 		cmocka_unit_test(test_write_atomic),
 		cmocka_unit_test(test_read_file),
 		cmocka_unit_test(test_copy_tree_shifted),
