@@ -253,7 +253,10 @@ static int limit_sets(struct bx_box *box, bx_err_t *err)
 		if (cap_drop_bound((cap_value_t)c) < 0 && errno != EINVAL)
 			return bx_make_error(err, errno, "caps: cannot drop %s from the bounding set", bx_caps_name(c));
 	}
-	if (CAP_AMBIENT_SUPPORTED() && cap_reset_ambient() < 0)
+	/* One prctl: libcap's cap_reset_ambient() first asks about every
+	 * capability in turn (~80 prctl calls here).  EINVAL: a kernel
+	 * before 4.3, which has no ambient set to clear. */
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
 		return bx_make_error(err, errno, "caps: cannot clear the ambient set");
 	cap_t cur = cap_get_proc();
 	if (!cur)
