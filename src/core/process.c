@@ -9,7 +9,8 @@
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
-#include <spawn.h>
+#include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -345,34 +346,107 @@ void bx_proc_exec(int sync_fd, char **argv, char **env)
 	bx_child_fail(sync_fd, &err);
 }
 
+/* posix_spawnp's PATH search, and like it (glibc's __execvpex) no
+ * /bin/sh for a file without "#!": that fails with ENOEXEC, as under
+ * runc.  An empty element is the current directory; EACCES anywhere wins
+ * over a later ENOENT.  Only stack and the caller's memory are used: we
+ * run in the parent's address space. */
+static int exec_search(char **argv, char **env)
+{
+	const char *file = argv[0], *path = "/bin:/usr/bin";
+	if (!*file)
+		return ENOENT;
+	if (strchr(file, '/')) {
+		execve(file, argv, env);
+		return errno;
+	}
+	size_t flen = strlen(file);
+	if (flen > NAME_MAX)
+		return ENAMETOOLONG;
+	for (char **e = env; e && *e; e++)
+		if (!strncmp(*e, "PATH=", 5))
+			path = *e + 5;
+	bool eacces = false;
+	int last = ENOENT;
+	char buf[PATH_MAX];
+	for (const char *p = path;; p++) {
+		const char *end = strchrnul(p, ':');
+		size_t dlen = (size_t)(end - p);
+		if (dlen + 1 + flen < sizeof buf) {
+			memcpy(buf, p, dlen);
+			size_t n = dlen;
+			if (n)
+				buf[n++] = '/';
+			memcpy(buf + n, file, flen + 1);
+			execve(buf, argv, env);
+			last = errno;
+			switch (last) {
+			case EACCES: eacces = true; break;
+			case ENOENT: case ESTALE: case ENOTDIR: case ENODEV: case ETIMEDOUT: break;
+			default: return last;
+			}
+		}
+		if (!*end)
+			break;
+		p = end;
+	}
+	return eacces ? EACCES : last;
+}
+
+struct spawn_ctx {
+	char **argv, **env;
+	bool tty;
+	const sigset_t *mask, *defaults;
+	int err; /* written by the child when it cannot exec */
+};
+
+/* The child, on its own stack in our memory, with every signal blocked
+ * until just before execve: no handler of ours can run in it. */
+static int spawn_child(void *arg)
+{
+	struct spawn_ctx *c = arg;
+	struct sigaction dfl = {.sa_handler = SIG_DFL};
+	/* Only these need resetting: execve resets every caught signal, and
+	 * an ignored one stays ignored as under posix_spawn (which asked
+	 * the kernel about each of the 64 signals, twice for most). */
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sigismember(c->defaults, sig) == 1)
+			sigaction(sig, &dfl, NULL);
+	if (c->tty) {
+		/* Its own process group, the terminal's foreground one: ^C
+		 * reaches the command, not init too. */
+		if (setpgid(0, 0) < 0 || tcsetpgrp(0, getpgrp()) < 0)
+			goto fail;
+	} else if (setsid() < 0) {
+		goto fail;
+	}
+	sigprocmask(SIG_SETMASK, c->mask, NULL);
+	errno = exec_search(c->argv, c->env);
+fail:
+	c->err = errno ? errno : ENOEXEC;
+	_exit(127);
+}
+
 int bx_proc_spawn(char **argv, char **env, bool tty, const sigset_t *mask, const sigset_t *defaults, pid_t *pid,
 		  bx_err_t *err)
 {
-	posix_spawnattr_t a;
-	posix_spawn_file_actions_t fa;
-	short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
-	int r;
+	/* Static: the child runs on it while we wait (CLONE_VFORK), and
+	 * init spawns once.  Its untouched pages cost nothing. */
+	static char stack[64 * 1024] __attribute__((aligned(16)));
+	struct spawn_ctx c = {.argv = argv, .env = env, .tty = tty, .mask = mask, .defaults = defaults};
+	sigset_t all, saved;
 
-	posix_spawnattr_init(&a);
-	posix_spawn_file_actions_init(&fa);
-	if (tty) {
-		/* Its own process group, the terminal's foreground one: ^C
-		 * reaches the command, not init too. */
-		flags |= POSIX_SPAWN_SETPGROUP;
-		posix_spawnattr_setpgroup(&a, 0);
-		posix_spawn_file_actions_addtcsetpgrp_np(&fa, 0);
-	} else {
-		flags |= POSIX_SPAWN_SETSID;
-	}
-	posix_spawnattr_setflags(&a, flags);
-	posix_spawnattr_setsigmask(&a, mask);
-	posix_spawnattr_setsigdefault(&a, defaults);
-	environ = env;
-	r = posix_spawnp(pid, argv[0], &fa, &a, argv, env);
-	posix_spawnattr_destroy(&a);
-	posix_spawn_file_actions_destroy(&fa);
-	if (r != 0) {
-		bx_exec_error(r, argv[0], err);
+	environ = env; /* for the error's "PATH=" hint, as for bx_proc_exec */
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &saved);
+	*pid = clone(spawn_child, stack + sizeof stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &c);
+	int cerr = errno;
+	sigprocmask(SIG_SETMASK, &saved, NULL);
+	if (*pid < 0)
+		return bx_make_error(err, cerr, "cannot start \"%s\" in the container", argv[0]);
+	if (c.err) {
+		waitpid(*pid, NULL, 0);
+		bx_exec_error(c.err, argv[0], err);
 		return -1;
 	}
 	return 0;

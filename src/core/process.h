@@ -56,8 +56,9 @@ int bx_pty_attach(int slave, bx_err_t *err);
 /* Set KEY=VALUE in an environment list, replacing KEY's entry. */
 void bx_env_set(char ***env, const char *kv);
 void bx_proc_exec(int sync_fd, char **argv, char **env) __attribute__((noreturn));
-/* Start the command from init with posix_spawn (vfork: no copy of our
- * address space, as a fork would make only to throw it away at exec). */
+/* Start the command from init: clone(CLONE_VM | CLONE_VFORK), no copy
+ * of our address space as a fork would make only to throw it away at
+ * exec, and without posix_spawn's two syscalls for each of 64 signals. */
 int bx_proc_spawn(char **argv, char **env, bool tty, const sigset_t *mask, const sigset_t *defaults, pid_t *pid,
 		  bx_err_t *err);
 /* "cannot run X in the container", 127 when not found, else 126. */
