@@ -26,6 +26,28 @@ load helpers
 	[ -z "$(ls "$BOXLAB_RUN_DIR")" ]
 }
 
+@test "the command is found along the container's PATH: a non-executable match is passed over, a file without #! is not run by sh" {
+	dir=$(mktemp -d "$BATS_TEST_TMPDIR/p.XXXXXX")
+	chmod 755 "$dir"
+	mkdir -m 755 "$dir/a" "$dir/b"
+	printf '#!/bin/sh\necho from-a\n' >"$dir/a/tool"
+	chmod 644 "$dir/a/tool"
+	printf '#!/bin/sh\necho from-b "$@"\n' >"$dir/b/tool"
+	printf 'echo no-shebang\n' >"$dir/b/plain"
+	chmod 755 "$dir/b/tool" "$dir/b/plain"
+	run bx run --rm -v "$dir:/x:ro" -e PATH=/nonexistent:/x/a:/x/b:/bin busybox tool 1 2
+	[ "$status" -eq 0 ]
+	[ "$output" = "from-b 1 2" ]
+	# Only a match that cannot be executed: 126, not 127.
+	run bx run --rm -v "$dir:/x:ro" -e PATH=/x/a:/bin busybox tool
+	[ "$status" -eq 126 ]
+	[[ "$output" == *'cannot run "tool" in the container: Permission denied'* ]]
+	run bx run --rm -v "$dir:/x:ro" -e PATH=/x/b:/bin busybox plain
+	[ "$status" -eq 126 ]
+	[[ "$output" == *"Exec format error"* ]]
+	[ -z "$(ls "$BOXLAB_RUN_DIR")" ]
+}
+
 @test "the image's default command is sh" {
 	run bash -c "echo 'echo default-cmd-ran' | timeout 30 $BOXLAB run --rm -i busybox"
 	[ "$status" -eq 0 ]
