@@ -254,7 +254,7 @@ static int limit_sets(struct bx_box *box, bx_err_t *err)
 			return bx_make_error(err, errno, "caps: cannot drop %s from the bounding set", bx_caps_name(c));
 	}
 	/* One prctl: libcap's cap_reset_ambient() first asks about every
-	 * capability in turn (~80 prctl calls here).  EINVAL: a kernel
+	 * capability in turn (~40 prctl calls here).  EINVAL: a kernel
 	 * before 4.3, which has no ambient set to clear. */
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
 		return bx_make_error(err, errno, "caps: cannot clear the ambient set");
