@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,15 +43,33 @@ int bx_mkdir_p(const char *path, mode_t mode, bx_err_t *err)
 }
 
 /* The directory name under parent, without crossing into a mount: a
- * mount point gives EXDEV (openat2's RESOLVE_NO_XDEV: one call where
- * openat and a statx of STATX_ATTR_MOUNT_ROOT were two; the mount-root
- * attribute, not st_dev, because a bind mount of the same file system
- * has the same device). */
+ * mount point gives EXDEV.  openat2's RESOLVE_NO_XDEV does it in one call;
+ * before Linux 5.6 (and under valgrind 3.19, which has no openat2) it is
+ * openat and a statx of STATX_ATTR_MOUNT_ROOT (the mount-root attribute,
+ * not st_dev: a bind mount of the same file system has the same device). */
 static int open_dir_here(int parent, const char *name, bool top)
 {
-	struct open_how how = {.flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
-			       .resolve = top ? 0 : RESOLVE_NO_XDEV};
-	return (int)syscall(SYS_openat2, parent, name, &how, sizeof how);
+	int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+	struct open_how how = {.flags = (uint64_t)flags, .resolve = top ? 0 : RESOLVE_NO_XDEV};
+	int fd = (int)syscall(SYS_openat2, parent, name, &how, sizeof how);
+	if (fd >= 0 || errno != ENOSYS)
+		return fd;
+	fd = openat(parent, name, flags);
+	struct statx sx;
+	if (fd < 0 || top)
+		return fd;
+	if (statx(fd, "", AT_EMPTY_PATH, 0, &sx) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	if ((sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT)) {
+		close(fd);
+		errno = EXDEV;
+		return -1;
+	}
+	return fd;
 }
 
 /* top: name is the path we were asked to remove, not something in it.

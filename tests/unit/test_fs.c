@@ -176,6 +176,29 @@ static void test_rm_rf(void **state)
 /* A mount inside the tree is refused, not emptied (a volume's host
  * directory may be under a state dir).  In a mount namespace of a child
  * of ours, so nothing outlives the test. */
+static int rm_rf_mounted(const char *top, const char *mnt, const char *inside)
+{
+	bx_err_t err = NULL;
+	if (unshare(CLONE_NEWNS) < 0 || mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("tmpfs", mnt, "tmpfs", 0, "size=64k") < 0)
+		return 10;
+	int fd = open(inside, O_WRONLY | O_CREAT, 0644);
+	if (fd < 0)
+		return 11;
+	close(fd);
+	int r = bx_rm_rf(top, &err) != -1 || !err || err->errnum != EBUSY || !strstr(err->msg, "mount point") ? 12 : 0;
+	bx_error_release(&err);
+	if (r)
+		return r;
+	if (access(inside, F_OK) < 0)
+		return 13; /* the mounted file system was emptied */
+	if (umount(mnt) < 0)
+		return 14;
+	r = bx_rm_rf(top, &err) == 0 && access(top, F_OK) < 0 ? 0 : 15;
+	bx_error_release(&err);
+	return r;
+}
+
 static void test_rm_rf_stops_at_mounts(void **state)
 {
 	(void)state;
@@ -185,35 +208,20 @@ static void test_rm_rf_stops_at_mounts(void **state)
 	mk("mt/sub", 0755);
 	mk("mt/sub/mnt", 0755);
 	put("mt/f", "1", 0644);
-	char *top = tpath("mt"), *mnt = tpath("mt/sub/mnt"), *inside = tpath("mt/sub/mnt/keep");
+	char top[4096], mnt[4096], inside[4096];
+	snprintf(top, sizeof top, "%s/mt", bxt_tmpdir);
+	snprintf(mnt, sizeof mnt, "%s/mt/sub/mnt", bxt_tmpdir);
+	snprintf(inside, sizeof inside, "%s/mt/sub/mnt/keep", bxt_tmpdir);
+	/* In a mount namespace of a child of ours: nothing outlives it. */
 	pid_t pid = fork();
 	assert_true(pid >= 0);
-	if (pid == 0) {
-		bx_err_t err = NULL;
-		if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-		    mount("tmpfs", mnt, "tmpfs", 0, "size=64k") < 0)
-			_exit(10);
-		int fd = open(inside, O_WRONLY | O_CREAT, 0644);
-		if (fd < 0)
-			_exit(11);
-		close(fd);
-		if (bx_rm_rf(top, &err) != -1 || !err || err->errnum != EBUSY || !strstr(err->msg, "mount point"))
-			_exit(12);
-		if (access(inside, F_OK) < 0)
-			_exit(13); /* the mounted file system was emptied */
-		if (umount(mnt) < 0)
-			_exit(14);
-		bx_error_release(&err);
-		_exit(bx_rm_rf(top, &err) == 0 && access(top, F_OK) < 0 ? 0 : 15);
-	}
+	if (pid == 0)
+		_exit(rm_rf_mounted(top, mnt, inside));
 	int status;
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
 	assert_false(exists("mt"));
-	free(top);
-	free(mnt);
-	free(inside);
 }
 
 static void test_rm_rf_deep(void **state)
