@@ -62,7 +62,6 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
-#include <linux/openat2.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sched.h>
@@ -424,12 +423,9 @@ static char *who_publishes(const struct bx_port *want, const char *self)
 	return NULL;
 }
 
-static int openat2_in_root(int root, const char *path, int flags, mode_t mode)
-{
-	struct open_how how = {.flags = (uint64_t)flags | O_CLOEXEC, .mode = mode,
-			       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV};
-	return (int)syscall(SYS_openat2, root, path, &how, sizeof how);
-}
+/* Inside the container's root, as the container would resolve it, and
+ * never into another mount. */
+#define IN_ROOT (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV)
 
 /* Bind `hosts` read-only onto /etc/hosts of the container's root, from
  * the host, before clone: the clone copies the mount with the rest of
@@ -445,19 +441,19 @@ static int bind_hosts(struct bx_box *box, const char *hosts, bx_err_t *err)
 	root = open(box->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
 		return bx_make_error(err, errno, "network: cannot open %s", box->rootfs);
-	etc = openat2_in_root(root, "etc", O_PATH | O_DIRECTORY, 0);
+	etc = bx_openat2(root, "etc", O_PATH | O_DIRECTORY, IN_ROOT);
 	if (etc < 0) {
 		bx_tl_event(box->tl, "network", "hosts", 0, "the image has no /etc: no /etc/hosts");
 		return 0;
 	}
 	/* A plain file to mount on; creating it in the new upper layer
 	 * changes nothing the image holds. */
-	dst = openat2_in_root(root, "etc/hosts", O_PATH, 0);
+	dst = bx_openat2(root, "etc/hosts", O_PATH, IN_ROOT);
 	if (dst < 0 && errno == ENOENT) {
 		int fd = openat(etc, "hosts", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 		if (fd >= 0)
 			close(fd);
-		dst = openat2_in_root(root, "etc/hosts", O_PATH, 0);
+		dst = bx_openat2(root, "etc/hosts", O_PATH, IN_ROOT);
 	}
 	if (dst < 0) {
 		/* A read-only root without the file: the container runs, it

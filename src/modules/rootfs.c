@@ -42,7 +42,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
-#include <linux/openat2.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -329,9 +328,7 @@ static int mask_paths(struct bx_box *box, bx_err_t *err)
 
 static int open_in_root(int root, const char *path, int flags)
 {
-	struct open_how how = {.flags = (uint64_t)flags | O_CLOEXEC,
-			       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
-	return (int)syscall(SYS_openat2, root, path, &how, sizeof how);
+	return bx_openat2(root, path, flags, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
 }
 
 /* Open (creating what is missing) the mount point `target` inside the

@@ -11,12 +11,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/time.h>
 #include <unistd.h>
+
+int bx_openat2(int dirfd, const char *path, int flags, uint64_t resolve)
+{
+	struct open_how how = {.flags = (uint64_t)(flags | O_CLOEXEC), .resolve = resolve};
+	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+}
 
 int bx_mkdir_p(const char *path, mode_t mode, bx_err_t *err)
 {
@@ -50,8 +55,7 @@ int bx_mkdir_p(const char *path, mode_t mode, bx_err_t *err)
 static int open_dir_here(int parent, const char *name, bool top)
 {
 	int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
-	struct open_how how = {.flags = (uint64_t)flags, .resolve = top ? 0 : RESOLVE_NO_XDEV};
-	int fd = (int)syscall(SYS_openat2, parent, name, &how, sizeof how);
+	int fd = bx_openat2(parent, name, flags, top ? 0 : RESOLVE_NO_XDEV);
 	if (fd >= 0 || errno != ENOSYS)
 		return fd;
 	fd = openat(parent, name, flags);

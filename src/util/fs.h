@@ -3,9 +3,14 @@
 
 #include "core/err.h"
 
+#include <linux/openat2.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
+/* openat2(2) with these RESOLVE_* flags, always O_CLOEXEC: -1 and errno
+ * (ENOSYS before Linux 5.6). */
+int bx_openat2(int dirfd, const char *path, int flags, uint64_t resolve);
 int bx_mkdir_p(const char *path, mode_t mode, bx_err_t *err);
 int bx_rm_rf(const char *path, bx_err_t *err);
 int bx_write_file(const char *path, const char *data, size_t len, bx_err_t *err);
