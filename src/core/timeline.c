@@ -30,15 +30,21 @@ void bx_tl_close(struct bx_timeline *tl)
 	tl->fd = -1;
 }
 
-/* The module, phase and message fields: truncated, and a tab or newline
- * becomes a blank so that a field never breaks the line. */
+/* A tab or newline becomes a blank, so that a field never breaks the
+ * line. */
+static void unbreak(char *s)
+{
+	for (char *p = s; (p = strpbrk(p, "\t\n"));)
+		*p++ = ' ';
+}
+
+/* The module and phase fields: truncated, and unbroken. */
 static void clean_field(char *dst, size_t len, const char *src)
 {
 	size_t n = strnlen(src, len - 1);
 	memcpy(dst, src, n);
 	dst[n] = '\0';
-	for (char *p = dst; (p = strpbrk(p, "\t\n"));)
-		*p++ = ' ';
+	unbreak(dst);
 }
 
 static size_t put_u64(char *dst, uint64_t v)
@@ -94,8 +100,7 @@ void bx_tl_event(struct bx_timeline *tl, const char *module, const char *phase, 
 	va_start(ap, fmt);
 	vsnprintf(ev.message, sizeof ev.message, fmt, ap);
 	va_end(ap);
-	for (char *p = ev.message; (p = strpbrk(p, "\t\n"));)
-		*p++ = ' ';
+	unbreak(ev.message);
 	ev.time_us = (start ? start : now) - tl->t0;
 	ev.dur_us = start ? now - start : 0;
 	clean_field(ev.module, sizeof ev.module, module);
