@@ -80,15 +80,11 @@ int bx_state_create(const char *name, struct bx_state *full, bx_err_t *err)
 	if (mkdir(tmp, 0711) < 0)
 		return bx_make_error(err, errno, "cannot create state dir %s", tmp);
 
-	struct bx_state st = {.status = BX_CREATED, .created_us = bx_realtime_us(), .exit_code = -1};
-	if (full) {
-		full->supervisor = getpid();
-		full->supervisor_start = bx_proc_starttime(full->supervisor);
-		st = *full;
-	} else {
-		st.supervisor = getpid();
-		st.supervisor_start = bx_proc_starttime(st.supervisor);
-	}
+	struct bx_state minimal = {.status = BX_CREATED, .created_us = bx_realtime_us(), .exit_code = -1};
+	struct bx_state *mine = full ? full : &minimal;
+	mine->supervisor = getpid();
+	mine->supervisor_start = bx_proc_starttime(mine->supervisor);
+	struct bx_state st = *mine;
 	st.name = (char *)name;
 	/* Locked for as long as we live: the kernel drops the lock when
 	 * the process ends, however it ends (a zombie holds none).  Never

@@ -23,9 +23,9 @@ void bx_format_duration(int64_t ns, char *buf, size_t len);
  * is missing: boxlab runs with the machine's clock, which is UTC here).
  * Result in ns since the epoch. */
 int bx_parse_time_arg(const char *s, int64_t now_ns, int64_t *out_ns, bx_err_t *err);
-/* RFC 3339 with 9 fraction digits, UTC: always 30 characters. */
 /* 2026-12-02T18:41:05.123456Z: UTC with `digits` (1..9) of the second. */
 void bx_format_utc(int64_t ns, int digits, char *buf, size_t len);
+/* RFC 3339 with 9 fraction digits, UTC: always 30 characters. */
 void bx_format_rfc3339nano(int64_t ns, char *buf, size_t len);
 /* Inverse of the above (any number of fraction digits, Z or offset);
  * -1 when s does not start with one.  *end: the first byte after it. */

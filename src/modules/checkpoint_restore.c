@@ -200,7 +200,6 @@ int bx_restore_supervise(struct bx_spec *spec, const char *dir, int notify_fd, b
 	bx_tl_event(&tl, "core", "create", t0, "container %s restored from the checkpoint of %s taken %s", spec->name,
 		    jstr(meta, "name"), jstr(meta, "time"));
 
-
 	bx_relay_block_signals(&oldmask);
 	if (json_is_true(json_object_get(meta, "upper")))
 		box.priv[bx_module_index("checkpoint")] = upper_tar;
