@@ -462,9 +462,9 @@ struct interval {
 	int label;
 };
 
-/* Instructions emit_intervals() takes for v[lo, hi): one per leaf, one
- * per node, and a JA more where the left half is too long for the
- * node's 8-bit jump over it. */
+/* Instructions emit_intervals() takes for v[lo, hi) with every leaf in
+ * place: one per leaf, one per node, and a JA more where the left half
+ * is too long for the node's 8-bit jump over it. */
 static size_t intervals_size(size_t lo, size_t hi)
 {
 	if (hi - lo == 1)
@@ -473,12 +473,36 @@ static size_t intervals_size(size_t lo, size_t hi)
 	return 1 + (left > 255) + left + intervals_size(mid, hi);
 }
 
+/* One RET per action for a whole tree, placed after it: a leaf is then
+ * only a jump target.  The kernel's load time grows with the program's
+ * length (about 0.2 us an instruction here, JIT and conversion), and
+ * the leaves were over 40 % of it. */
+struct shared_rets {
+	uint32_t *action;
+	int *label;
+	size_t n;
+};
+
+static int shared_ret(struct emitter *e, struct shared_rets *r, uint32_t action)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->action[i] == action)
+			return r->label[i];
+	r->action = xrealloc(r->action, (r->n + 1) * sizeof *r->action);
+	r->label = xrealloc(r->label, (r->n + 1) * sizeof *r->label);
+	r->action[r->n] = action;
+	return r->label[r->n++] = new_label(e);
+}
+
+
 /* A binary search: "nr >= start of the middle one" jumps over the left
- * half.  Only near the root is that half longer than a conditional jump
- * reaches, and a JA takes the jump instead; everywhere else one
- * instruction per node (a JA at every node made programs 40 % longer,
- * and the kernel's load time grows with the length). */
-static void emit_intervals(struct emitter *e, const struct interval *v, size_t lo, size_t hi)
+ * half.  With shared returns (rets) a node jumps straight to its
+ * leaves' targets, one instruction per node; without them (a tree too
+ * big for every node to reach past its end) the leaves are in place and
+ * only near the root is a left half longer than a conditional jump
+ * reaches, where a JA takes the jump instead (a JA at every node made
+ * programs 40 % longer). */
+static void emit_intervals(struct emitter *e, const struct interval *v, size_t lo, size_t hi, struct shared_rets *rets)
 {
 	if (hi - lo == 1) {
 		if (v[lo].chain)
@@ -488,6 +512,20 @@ static void emit_intervals(struct emitter *e, const struct interval *v, size_t l
 		return;
 	}
 	size_t mid = lo + (hi - lo) / 2;
+	if (rets) {
+		/* An argument chain stays a JA in place: the chains come after
+		 * the returns, possibly farther than 255 instructions. */
+		bool left_leaf = mid - lo == 1 && !v[lo].chain, right_leaf = hi - mid == 1 && !v[mid].chain;
+		int right = right_leaf ? shared_ret(e, rets, v[mid].action) : new_label(e);
+		jmp(e, BPF_JGE, v[mid].start, right, left_leaf ? shared_ret(e, rets, v[lo].action) : NOLABEL);
+		if (!left_leaf)
+			emit_intervals(e, v, lo, mid, rets);
+		if (!right_leaf) {
+			place(e, right);
+			emit_intervals(e, v, mid, hi, rets);
+		}
+		return;
+	}
 	int right = new_label(e);
 	if (intervals_size(lo, mid) <= 255) {
 		jmp(e, BPF_JGE, v[mid].start, right, NOLABEL);
@@ -497,9 +535,9 @@ static void emit_intervals(struct emitter *e, const struct interval *v, size_t l
 		ja(e, right);
 		place(e, left);
 	}
-	emit_intervals(e, v, lo, mid);
+	emit_intervals(e, v, lo, mid, NULL);
 	place(e, right);
-	emit_intervals(e, v, mid, hi);
+	emit_intervals(e, v, mid, hi, NULL);
 }
 
 static void push_interval(struct interval **v, size_t *n, struct interval iv)
@@ -566,7 +604,19 @@ static void emit_arch(struct emitter *e, const struct bx_sc_profile *p, uint32_t
 		next = (uint64_t)v[i].nr + 1;
 	}
 	ld(e, offsetof(struct seccomp_data, nr));
-	emit_intervals(e, iv, 0, niv);
+	/* A node's jump to a shared return passes at most the nodes after
+	 * it (niv - 1 in all), the chains' JAs and the returns (together at
+	 * most niv): in reach of an 8-bit jump up to 128 intervals, which
+	 * covers Docker's profiles. */
+	struct shared_rets rets = {0};
+	bool share = niv >= 2 && 2 * niv - 1 <= 256;
+	emit_intervals(e, iv, 0, niv, share ? &rets : NULL);
+	for (size_t i = 0; i < rets.n; i++) {
+		place(e, rets.label[i]);
+		ret(e, rets.action[i]);
+	}
+	free(rets.action);
+	free(rets.label);
 	free(iv);
 
 	for (size_t i = 0; i < n; i++) {
