@@ -62,7 +62,7 @@ FUZZ_REGRESS := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz-%)
 
 .PHONY: all deps criu run test unit integration bench report clean install help image demo fuzz fuzz-regress valgrind
 
-all: $(BUILD)/boxlab $(BUILD)/boxlab-oci image
+all: $(BUILD)/boxlab $(BUILD)/boxlab-oci image $(BUILD)/bench-proto
 
 help:
 	@echo "make            build $(BUILD)/boxlab and the built-in busybox image"
@@ -111,6 +111,13 @@ $(BUILD)/attacks/%: attacks/%.c attacks/attack.h
 	@mkdir -p $(dir $@)
 	@echo "  CC  $<"
 	@$(CC) -O2 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -static -pthread -o $@ $<
+
+# Issue 3's bare prototype, for make bench (scripts/bench-proto.sh):
+# static, as boxlab is, so neither pays a dynamic loader.
+$(BUILD)/bench-proto: scripts/bench-proto.c
+	@mkdir -p $(dir $@)
+	@echo "  CC  $<"
+	@$(CC) -O2 -std=gnu11 -Wall -Wextra -Werror -static -o $@ $<
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIBOBJ)
 	@mkdir -p $(dir $@)

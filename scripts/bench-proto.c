@@ -24,11 +24,17 @@
  *   y  a read-only /sys
  *   m  Docker's masked and read-only paths over /proc and /sys
  *   d  /dev on tmpfs: six device binds, links, devpts, /dev/shm
- * Exit status: /bin/true's (0), 125 when a step fails (perror says which). */
+ *   l  the loopback interface up
+ * Its cgroups are boxlab/TAG-PID, TAG from $BENCH_PROTO_TAG (bench-proto).
+ * Exit status: /bin/true's (0), 125 when a step fails (perror says which),
+ * 2 for bad arguments. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <linux/filter.h>
 #include <linux/mount.h>
 #include <linux/seccomp.h>
@@ -48,7 +54,7 @@
 #define N_ELEMENTS(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const controllers[] = {"memory", "cpu", "pids", "cpuacct", "blkio", "devices", "freezer"};
-static bool f_init, f_cg7, f_state, f_overlay, f_sys, f_mask, f_dev;
+static bool f_init, f_cg7, f_state, f_overlay, f_sys, f_mask, f_dev, f_lo;
 static unsigned ncg = 3;
 static char cg[N_ELEMENTS(controllers)][128], state_dir[4096], overlay_root[4200];
 static int tasks[N_ELEMENTS(controllers)];
@@ -211,6 +217,16 @@ static int child(void *arg)
 		setup_dev();
 	if (syscall(SYS_pivot_root, ".", ".") < 0 || umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
 		die("pivot_root");
+	if (f_lo) {
+		struct ifreq ifr = {.ifr_name = "lo"};
+		int sk = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (sk < 0 || ioctl(sk, SIOCGIFFLAGS, &ifr) < 0)
+			die("lo");
+		ifr.ifr_flags |= IFF_UP;
+		if (ioctl(sk, SIOCSIFFLAGS, &ifr) < 0)
+			die("lo up");
+		close(sk);
+	}
 	if (sethostname("proto", 5) < 0)
 		die("sethostname");
 	drop_caps();
@@ -270,14 +286,14 @@ static void make_overlay(uid_t uid)
 	root = overlay_root;
 }
 
-static void make_cgroups(void)
+static void make_cgroups(const char *tag)
 {
 	static const char *const rules[] = {"c *:* m",   "b *:* m",   "c 1:3 rwm", "c 1:5 rwm",   "c 1:7 rwm",
 					    "c 1:8 rwm", "c 1:9 rwm", "c 5:0 rwm", "c 5:1 rwm",   "c 5:2 rwm",
 					    "c 136:* rwm", "c 10:200 rwm"};
 	char path[192];
 	for (unsigned i = 0; i < ncg; i++) {
-		snprintf(cg[i], sizeof cg[i], "/sys/fs/cgroup/%s/boxlab/bench-proto-%d", controllers[i], getpid());
+		snprintf(cg[i], sizeof cg[i], "/sys/fs/cgroup/%.8s/boxlab/%.40s-%d", controllers[i], tag, getpid());
 		if (mkdir(cg[i], 0755) < 0) {
 			cg[i][0] = '\0';
 			die("mkdir cgroup");
@@ -321,7 +337,7 @@ static void map_ids(pid_t pid, uid_t uid)
 int main(int argc, char **argv)
 {
 	if (argc < 5 || argc > 6) {
-		fprintf(stderr, "usage: bench-proto ROOTFS UID BPF RUNDIR [FEATURES: any of i c s o y m d]\n");
+		fprintf(stderr, "usage: bench-proto ROOTFS UID BPF RUNDIR [FEATURES: any of i c s o y m d l]\n");
 		return 2;
 	}
 	parent = getpid();
@@ -329,8 +345,8 @@ int main(int argc, char **argv)
 	uid_t uid = (uid_t)strtoul(argv[2], NULL, 10);
 	run_dir = argv[4];
 	const char *features = argc > 5 ? argv[5] : "";
-	if (strspn(features, "icsoymd") != strlen(features)) {
-		fprintf(stderr, "bench-proto: unknown feature in '%s' (allowed: i c s o y m d)\n", features);
+	if (strspn(features, "icsoymdl") != strlen(features)) {
+		fprintf(stderr, "bench-proto: unknown feature in '%s' (allowed: i c s o y m d l)\n", features);
 		return 2;
 	}
 	f_init = strchr(features, 'i');
@@ -340,11 +356,17 @@ int main(int argc, char **argv)
 	f_sys = strchr(features, 'y');
 	f_mask = strchr(features, 'm');
 	f_dev = strchr(features, 'd');
+	f_lo = strchr(features, 'l');
 	int fd = open(argv[3], O_RDONLY | O_CLOEXEC);
-	ssize_t len = fd < 0 ? -1 : read(fd, filter, sizeof filter);
-	if (len <= 0 || len % sizeof *filter)
+	if (fd < 0)
 		die(argv[3]);
+	ssize_t len = read(fd, filter, sizeof filter);
 	close(fd);
+	if (len <= 0 || len % sizeof *filter) {
+		fprintf(stderr, "bench-proto: %s is no seccomp program (%zd bytes; BPF instructions are 8 each)\n",
+			argv[3], len);
+		return 2;
+	}
 	nfilter = (unsigned short)(len / sizeof *filter);
 	ncg = f_cg7 ? N_ELEMENTS(controllers) : 3;
 	atexit(cleanup);
@@ -353,7 +375,11 @@ int main(int argc, char **argv)
 		make_state();
 	if (f_overlay)
 		make_overlay(uid);
-	make_cgroups();
+	/* The cgroups are boxlab/TAG-PID: a script finds what a killed run left. */
+	const char *tag = getenv("BENCH_PROTO_TAG");
+	if (!tag || !*tag || strchr(tag, '/') || strlen(tag) > 40)
+		tag = "bench-proto";
+	make_cgroups(tag);
 	if (pipe2(go, O_CLOEXEC) < 0)
 		die("pipe");
 	pid_t pid = clone(child, stack + sizeof stack,

@@ -14,14 +14,15 @@
 #   +sys       ... a read-only /sys
 #   +masks     ... Docker's masked and read-only /proc and /sys paths
 #   +dev       ... /dev on tmpfs with six devices, devpts, shm
+#   +lo        ... the loopback interface up
 #   boxlab     boxlab run --rm --net=none busybox /bin/true
 #
-# "+dev" has every default feature boxlab's run has, with nothing around
-# it; boxlab minus "+dev" is what the runtime itself costs (CLI, config,
+# "+lo" has every default feature boxlab's run has, with nothing around
+# it; boxlab minus "+lo" is what the runtime itself costs (CLI, config,
 # state.json, timeline, output relay, error reporting, the seccomp agent).
 #
 # Writes $BUILD/bench/proto.csv.  Environment: BUILD (build), BENCH_RUNS
-# (30), BENCH_WARMUP (3).  Needs hyperfine, jq, gcc; runs as root.
+# (30), BENCH_WARMUP (3).  Needs hyperfine and jq; runs as root.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -37,12 +38,13 @@ die() {
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive number, not '$RUNS'"
 [[ $WARMUP =~ ^[0-9]+$ ]] || die "BENCH_WARMUP must be a number, not '$WARMUP'"
 [ "$(id -u)" -eq 0 ] || die "must run as root (namespaces, cgroups, mounts): sudo make bench"
-for tool in hyperfine jq gcc unshare chroot; do
+for tool in hyperfine jq unshare chroot; do
 	command -v "$tool" >/dev/null || die "$tool not found: run 'sudo make deps'"
 done
 boxlab=$(realpath "$BUILD/boxlab" 2>/dev/null) || die "$BUILD/boxlab missing: run 'make BUILD=$BUILD'"
 rootfs=$(realpath "$BUILD/images/busybox/rootfs" 2>/dev/null) || die "$BUILD/images/busybox/rootfs missing: run 'make BUILD=$BUILD'"
-case "$boxlab$rootfs" in *[[:space:]]*) die "the build path may not contain blanks: $boxlab" ;; esac
+proto=$(realpath "$BUILD/bench-proto" 2>/dev/null) || die "$BUILD/bench-proto missing: run 'make BUILD=$BUILD'"
+case "$boxlab$rootfs$proto" in *[[:space:]]*) die "the build path may not contain blanks: $boxlab" ;; esac
 outdir="$BUILD/bench"
 mkdir -p "$outdir"
 
@@ -68,40 +70,20 @@ cleanup() {
 	awk -v w="$work/" 'index($5, w) == 1 { print $5 }' /proc/self/mountinfo | sort -r |
 		while read -r m; do umount -l "$m" 2>/dev/null || true; done
 	rm -rf --one-file-system "$work"
-	local d
-	for d in /sys/fs/cgroup/*/boxlab/bench-proto-*; do
-		[ -d "$d" ] && rmdir "$d" 2>/dev/null || true
-	done
+	ladder_cleanup "$name"
 	exit "$rc"
 }
+# shellcheck source=proto-ladder.sh
+. scripts/proto-ladder.sh
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
 
-proto="$work/bench-proto"
-gcc -O2 -std=gnu11 -Wall -Wextra -Werror -o "$proto" scripts/bench-proto.c
-
-# The container's root is boxlab's: the first id of its range.
-uid=100000
-if line=$(grep -m1 '^boxlab:' /etc/subuid 2>/dev/null); then
-	IFS=: read -r _ uid _ <<<"$line"
-fi
-# The rootfs shifted to that id, as boxlab's own copy is, where that id
-# can walk to it; the state dirs on a tmpfs, as boxlab's are.
-cp -a "$rootfs" "$work/rootfs"
-chown -hR "$uid:$uid" "$work/rootfs"
-mkdir -p "$work/run" "$BOXLAB_RUN_DIR"
-mount -t tmpfs -o mode=0711 bench-proto "$work/run"
-# boxlab's seccomp program, as its containers load it.
-"$boxlab" run --name "$name" --net=none busybox /bin/true >/dev/null
-cp "$BOXLAB_RUN_DIR/$name/seccomp.bpf" "$work/seccomp.bpf"
-"$boxlab" rm "$name" >/dev/null
-
-p="$proto $work/rootfs $uid $work/seccomp.bpf $work/run"
-names=(floor proto +init +7cgroups +state +overlay +sys +masks +dev boxlab)
-cmds=("unshare -fpmuinC --mount-proc chroot $rootfs /bin/true" "$p" "$p i" "$p ic" "$p ics" "$p icso"
-	"$p icsoy" "$p icsoym" "$p icsoymd" "$boxlab run --rm --net=none busybox /bin/true")
+mkdir -p "$BOXLAB_RUN_DIR"
+ladder_prepare "$work" "$name"
+names=("${ladder_names[@]}" boxlab)
+cmds=("${ladder_cmds[@]}" "$boxlab run --rm --net=none busybox /bin/true")
 args=()
 for i in "${!names[@]}"; do
 	out=$(${cmds[i]} 2>&1) || die "this command fails, nothing to measure: ${cmds[i]}"$'\n'"$out"
@@ -110,9 +92,10 @@ done
 
 echo "bench-proto: $RUNS runs (+$WARMUP warmup) each, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 json="$work/proto.json"
-hyperfine -N --style basic --warmup "$WARMUP" --runs "$RUNS" --export-json "$json" "${args[@]}" >/dev/null &
+hyperfine -N --style basic --warmup "$WARMUP" --runs "$RUNS" --export-json "$json" "${args[@]}" \
+	>"$work/hyperfine.txt" 2>&1 &
 hf_pid=$!
-wait "$hf_pid"
+wait "$hf_pid" || die "hyperfine failed: $(tail -n 5 "$work/hyperfine.txt")"
 hf_pid=
 
 jq -r '
@@ -133,6 +116,6 @@ jq -r '.results | to_entries[] | [.key, .value.command, .value.mean * 1000, .val
 		$1 == 0 { floor = $3 }
 		{ added = ($1 >= 2) ? sprintf("%+6.2f ms", $3 - prev) : "         "
 		  printf "  %-10s %6.2f ms ± %4.2f   %s   %.2f x floor\n", $2, $3, $4, added, $3 / floor; prev = $3 }'
-echo "  (proto: issue 3's bare prototype; +dev: every default feature of boxlab, nothing around them;"
-echo "   boxlab minus +dev: the runtime itself)"
+echo "  (proto: issue 3's bare prototype; +lo: every default feature of boxlab, nothing around them;"
+echo "   boxlab minus +lo: the runtime itself)"
 echo "  written: $outdir/proto.csv"

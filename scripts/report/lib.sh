@@ -33,6 +33,46 @@ now_us() {
 	echo $((10#${t/./}))
 }
 
+# Rounds of one run of every variant, each round in a rotated order,
+# rather than all runs of one variant, then all of the next: on a shared
+# machine load comes and goes, and must hit every variant alike.
+# hyperfine -N (no shell in between) times each run.  Prints hyperfine's
+# JSON with one result per variant holding every round's time; DIR keeps
+# the rounds' own files.
+rotated_rounds() { # DIR RUNS WARMUP NAME CMD [NAME CMD ...]
+	local dir=$1 runs=$2 warmup=$3 r j i out
+	shift 3
+	local names=() cmds=()
+	while [ $# -gt 0 ]; do
+		names+=("$1") cmds+=("$2")
+		shift 2
+	done
+	local n=${#names[@]} args
+	mkdir -p "$dir"
+	for ((r = -warmup; r < runs; r++)); do
+		args=()
+		for ((j = 0; j < n; j++)); do
+			i=$(((j + r + n) % n))
+			args+=(-n "${names[i]}" "${cmds[i]}")
+		done
+		if ! hyperfine -N --style none --runs 1 --export-json "$dir/$r.json" "${args[@]}" \
+			>"$dir/hyperfine.txt" 2>&1; then
+			# Which one, and why: run each once more, showing its output.
+			for ((j = 1; j < ${#args[@]}; j += 3)); do
+				out=$(${args[j + 1]} 2>&1 </dev/null) ||
+					die "in round $r, ${args[j]} failed: ${args[j + 1]}"$'\n'"$out"
+			done
+			die "hyperfine failed in round $r, and no command fails again: $(cat "$dir/hyperfine.txt")"
+		fi
+		[ "$r" -ge 0 ] || rm "$dir/$r.json"
+	done
+	jq -s '{results: (map(.results[]) | group_by(.command) | map({command: .[0].command, times: map(.times[])}) |
+		map(.times as $t | ($t | add / length) as $m | . + {mean: $m, min: ($t | min), max: ($t | max),
+			median: ($t | sort | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end),
+			stddev: (if ($t | length) > 1 then ($t | map((. - $m) * (. - $m)) | add / (length - 1) | sqrt) else 0 end)}))}' \
+		"$dir"/[0-9]*.json
+}
+
 # Wait until COMMAND succeeds, at most SECONDS.
 wait_until() {
 	local deadline=$((SECONDS + $1))

@@ -74,6 +74,30 @@ render_start() { # [FILTER: awk condition on kind ($2)]
 		"[start-commands.csv](report/data/start-commands.csv)."
 }
 
+render_ladder() {
+	csv_tsv "$DATA/ladder.csv" | awk -F'\t' -v OFS='\t' '
+		BEGIN {
+			what["floor"] = "unshare -fpmuinC --mount-proc chroot ROOTFS /bin/true"
+			what["proto"] = "issue 3 prototype: 7 namespaces, id maps, 3 cgroups, pivot_root, /proc, caps, nnp, seccomp"
+			what["+init"] = "an init as pid 1 forks the command"
+			what["+7cgroups"] = "cpuacct, blkio, devices (with rules), freezer too"
+			what["+state"] = "a state dir with five files"
+			what["+overlay"] = "overlay root, mounted and unmounted on the host"
+			what["+sys"] = "read-only /sys"
+			what["+masks"] = "Docker'"'"'s masked and read-only /proc, /sys paths"
+			what["+dev"] = "/dev on tmpfs: 6 devices, devpts, shm"
+			what["+lo"] = "loopback up: every default feature, nothing around them"
+			what["boxlab"] = "boxlab run --rm --net=none busybox /bin/true"
+		}
+		NR == 1 { print "variant", "what it does", "mean ± σ (ms)", "median (ms)", "added (ms)", "× floor"; next }
+		{ print "`" $1 "`", what[$1], sprintf("%.2f ± %.2f", $3, $4), sprintf("%.2f", $5),
+			($6 == "" ? "" : sprintf("%+.2f", $6)), sprintf("%.2f", $7) }' | md_rows
+	echo
+	echo "$(csv_tsv "$DATA/ladder.csv" | awk -F'\t' 'NR == 2 { print $2 }') rounds after warmup, every variant once per" \
+		"round in a rotated order; *added*: against the line above (\`boxlab\` against \`+lo\`: the runtime's own" \
+		"cost). The prototype is [scripts/bench-proto.c](../scripts/bench-proto.c), static as boxlab is."
+}
+
 render_setup() {
 	csv_tsv "$DATA/setup.csv" | awk -F'\t' -v OFS='\t' '
 		NR == 1 { print "module", "prepare", "parent_setup", "child_setup", "child_finish", "setup (sum)", "teardown"; next }
@@ -158,7 +182,7 @@ render_figures() {
 
 render_docs() {
 	local design="$DOCS/DESIGN_REPORT.md" cmp="$DOCS/COMPARISON.md" t
-	for t in env start setup memory freeze dash attacks; do
+	for t in env start ladder setup memory freeze dash attacks; do
 		"render_$t" >"$work/table-$t.md"
 		replace_block "$design" "$t" "$work/table-$t.md"
 	done

@@ -6,6 +6,8 @@
 #   docs/report/*.png        gnuplot figures (scripts/report/*.gp)
 # Parts, each in scripts/report/NAME.sh: env (machine and versions), start
 # (latency per module combination vs unshare, bubblewrap, runc, podman),
+# ladder (issue 3's bare prototype plus boxlab's default features one at a
+# time, against the floor and boxlab),
 # setup (per-module cost from the timelines), memory (overhead per
 # container), freeze (pause/resume, checkpoint/restore vs resident size),
 # dash (dashboard CPU), attacks (the attack x module matrix).
@@ -27,9 +29,9 @@ BUILD=${BUILD:-build}
 DOCS=${REPORT_DOCS:-docs}
 FIGS="$DOCS/report"
 DATA="$FIGS/data"
-PARTS=${REPORT_PARTS:-env start setup memory freeze dash attacks}
+PARTS=${REPORT_PARTS:-env start ladder setup memory freeze dash attacks}
 
-for f in lib env start setup memory freeze dash attacks render; do
+for f in lib env start ladder setup memory freeze dash attacks render; do
 	# shellcheck source=/dev/null
 	. "scripts/report/$f.sh"
 done
@@ -37,8 +39,8 @@ done
 case "${QUICK:-0}" in 0 | 1) ;; *) die "QUICK must be 0 or 1, not '$QUICK'" ;; esac
 [ "$PARTS" = none ] && PARTS=""
 for p in $PARTS; do
-	case " env start setup memory freeze dash attacks " in *" $p "*) ;;
-	*) die "unknown part '$p' in REPORT_PARTS (allowed: env start setup memory freeze dash attacks, or none)" ;; esac
+	case " env start ladder setup memory freeze dash attacks " in *" $p "*) ;;
+	*) die "unknown part '$p' in REPORT_PARTS (allowed: env start ladder setup memory freeze dash attacks, or none)" ;; esac
 done
 [ -f "$DOCS/DESIGN_REPORT.md" ] || die "$DOCS/DESIGN_REPORT.md missing (REPORT_DOCS=$DOCS)"
 report_setup
@@ -52,7 +54,7 @@ t0=$SECONDS
 for p in $PARTS; do
 	"measure_$p"
 done
-for p in env start setup memory freeze dash attacks; do
+for p in env start ladder setup memory freeze dash attacks; do
 	[ -s "$DATA/$p.csv" ] || die "$DATA/$p.csv missing: run the part '$p' (REPORT_PARTS=$p)"
 done
 render_figures

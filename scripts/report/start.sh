@@ -55,36 +55,12 @@ measure_start() {
 		fi
 	done
 
-	# Rounds of one run of every variant, each round in a rotated order,
-	# rather than all runs of one variant, then all of the next: on a
-	# shared machine load comes and goes, and must hit every variant
-	# alike.  hyperfine -N (no shell in between) times each run.
-	local nk=${#keep[@]} r j args
-	say "start latency: $nk variants, $runs rounds (+$warmup warmup) of one run each"
-	mkdir -p "$work/start"
-	for ((r = -warmup; r < runs; r++)); do
-		args=()
-		for ((j = 0; j < nk; j++)); do
-			i=${keep[(j + r + nk) % nk]}
-			args+=(-n "${names[i]}" "${cmds[i]}")
-		done
-		if ! hyperfine -N --style none --runs 1 --export-json "$work/start/$r.json" "${args[@]}" \
-			>"$work/start.txt" 2>&1; then
-			# Which one, and why: run each once more, showing its output.
-			for ((j = 1; j < ${#args[@]}; j += 3)); do
-				out=$(${args[j + 1]} 2>&1 </dev/null) ||
-					die "in round $r, ${args[j]} failed: ${args[j + 1]}"$'\n'"$out"
-			done
-			die "hyperfine failed in round $r, and no command fails again: $(cat "$work/start.txt")"
-		fi
-		[ "$r" -ge 0 ] || rm "$work/start/$r.json"
+	local args=()
+	for i in "${keep[@]}"; do
+		args+=("${names[i]}" "${cmds[i]}")
 	done
-	# One result per variant, with every round's time.
-	jq -s '{results: (map(.results[]) | group_by(.command) | map({command: .[0].command, times: map(.times[])}) |
-		map(.times as $t | ($t | add / length) as $m | . + {mean: $m, min: ($t | min), max: ($t | max),
-			median: ($t | sort | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end),
-			stddev: (if ($t | length) > 1 then ($t | map((. - $m) * (. - $m)) | add / (length - 1) | sqrt) else 0 end)}))}' \
-		"$work"/start/*.json >"$work/start.json"
+	say "start latency: ${#keep[@]} variants, $runs rounds (+$warmup warmup) of one run each"
+	rotated_rounds "$work/start" "$runs" "$warmup" "${args[@]}" >"$work/start.json"
 
 	local meta="$work/start-meta.json"
 	for i in "${keep[@]}"; do

@@ -43,6 +43,10 @@ header() {
 	done
 	# Every number column holds numbers.
 	awk -F, 'NR > 1 { for (i = 4; i <= 10; i++) if ($i !~ /^[0-9.]+$/) { print "bad: " $0; exit 1 } }' "$data/start.csv"
+	[ "$(header "$data/ladder.csv")" = "variant,runs,mean_ms,stddev_ms,median_ms,added_ms,ratio_to_floor" ]
+	[ "$(cut -d, -f1 "$data/ladder.csv" | tail -n +2 | tr -d '"' | tr '\n' ' ')" = \
+		"floor proto +init +7cgroups +state +overlay +sys +masks +dev +lo boxlab " ]
+	awk -F, 'NR > 1 && ($3 !~ /^[0-9.]+$/ || $7 !~ /^[0-9.]+$/) { print "bad: " $0; exit 1 }' "$data/ladder.csv"
 	[ "$(header "$data/setup.csv")" = "module,prepare_us,parent_setup_us,child_setup_us,child_finish_us,setup_us,teardown_us,runs" ]
 	grep -q '^"total",' "$data/setup.csv"
 	[ "$(header "$data/memory.csv")" = "metric,median_kib,min_kib,max_kib,containers" ]
@@ -136,4 +140,40 @@ header() {
 	cmp "$ROOT/contrib/boxlab.bash-completion" "$dest/opt/bx/share/bash-completion/completions/boxlab"
 	# Nothing outside DESTDIR.
 	[ ! -e /opt/bx ]
+}
+
+@test "bench-proto.sh: the prototype and the feature ladder, every row measured, nothing left behind" {
+	out="$BATS_TEST_TMPDIR/build"
+	mkdir -p "$out/images"
+	ln -s "$(realpath "$ROOT/${BUILD:-build}/boxlab")" "$out/boxlab"
+	ln -s "$(realpath "$ROOT/${BUILD:-build}/bench-proto")" "$out/bench-proto"
+	ln -s "$(realpath "$ROOT/${BUILD:-build}/images/busybox")" "$out/images/busybox"
+	run env BUILD="$out" BENCH_RUNS=2 BENCH_WARMUP=0 timeout 120 bash "$ROOT/scripts/bench-proto.sh"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	csv="$out/bench/proto.csv"
+	[ "$(header "$csv")" = "variant,mean_ms,stddev_ms,median_ms,added_ms,ratio_to_floor" ]
+	[ "$(cut -d, -f1 "$csv" | tail -n +2 | tr -d '"' | tr '\n' ' ')" = \
+		"floor proto +init +7cgroups +state +overlay +sys +masks +dev +lo boxlab " ]
+	awk -F, 'NR > 1 && ($2 !~ /^[0-9.]+$/ || $6 !~ /^[0-9.]+$/) { print "bad: " $0; exit 1 }' "$csv"
+	# Its temp dir, tmpfs, cgroups and container are gone.
+	[ -z "$(ls -d /run/boxlab-bench-proto.* 2>/dev/null)" ]
+	[ -z "$(ls -d /sys/fs/cgroup/*/boxlab/bench-proto-* 2>/dev/null)" ]
+	! grep -q boxlab-bench-proto /proc/self/mountinfo
+	# Bad input is named; a step that fails says which, and what the
+	# host side made (state dir, cgroups) is removed all the same.
+	proto="$ROOT/${BUILD:-build}/bench-proto"
+	run "$proto" /nonexistent 100000 /dev/null /tmp
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"/dev/null is no seccomp program"* ]]
+	run "$proto" /nonexistent 100000 /dev/null /tmp x
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"unknown feature in 'x'"* ]]
+	printf '\x06\x00\x00\x00\x00\x00\xff\x7f' >"$BATS_TEST_TMPDIR/allow.bpf"
+	mkdir "$BATS_TEST_TMPDIR/run"
+	run "$proto" /nonexistent 100000 "$BATS_TEST_TMPDIR/allow.bpf" "$BATS_TEST_TMPDIR/run" ics
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"/nonexistent: No such file or directory"* ]]
+	[ -z "$(ls "$BATS_TEST_TMPDIR/run")" ]
+	[ -z "$(ls -d /sys/fs/cgroup/*/boxlab/bench-proto-* 2>/dev/null)" ]
 }

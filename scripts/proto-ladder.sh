@@ -1,0 +1,38 @@
+# Sourced by scripts/bench-proto.sh and scripts/report/ladder.sh: issue
+# 3's bare prototype ($BUILD/bench-proto, scripts/bench-proto.c) and
+# boxlab's default features added to it one at a time, as command lines.
+# Needs $boxlab, $rootfs, $proto (the bench-proto binary) and
+# BOXLAB_RUN_DIR (a container is run there once, for its seccomp program).
+
+# ladder_prepare DIR NAME: the prototype's cgroups are boxlab/NAME-PID
+# (ladder_cleanup removes what a killed one left); in DIR (removed by the caller; mounts under it
+# too) a copy of the rootfs owned by the container's root (the first id
+# of boxlab's range), a tmpfs for the state dirs (boxlab keeps its own on
+# one), and boxlab's seccomp program from a container called NAME.  Sets
+# ladder_names and ladder_cmds: floor, proto, then +FEATURE per step.
+ladder_prepare() { # DIR NAME
+	local dir=$1 name=$2 uid=100000 line p
+	if line=$(grep -m1 '^boxlab:' /etc/subuid 2>/dev/null); then
+		IFS=: read -r _ uid _ <<<"$line"
+	fi
+	cp -a "$rootfs" "$dir/rootfs"
+	chown -hR "$uid:$uid" "$dir/rootfs"
+	mkdir -p "$dir/run"
+	mount -t tmpfs -o mode=0711 boxlab-ladder "$dir/run"
+	"$boxlab" run --name "$name" --net=none busybox /bin/true >/dev/null
+	cp "$BOXLAB_RUN_DIR/$name/seccomp.bpf" "$dir/seccomp.bpf"
+	"$boxlab" rm "$name" >/dev/null
+	p="$proto $dir/rootfs $uid $dir/seccomp.bpf $dir/run"
+	export BENCH_PROTO_TAG=$name
+	ladder_names=(floor proto +init +7cgroups +state +overlay +sys +masks +dev +lo)
+	ladder_cmds=("unshare -fpmuinC --mount-proc chroot $rootfs /bin/true" "$p" "$p i" "$p ic" "$p ics" "$p icso"
+		"$p icsoy" "$p icsoym" "$p icsoymd" "$p icsoymdl")
+}
+
+# What a killed prototype left: its cgroups (a finished one removes its own).
+ladder_cleanup() { # NAME
+	local d
+	for d in /sys/fs/cgroup/*/boxlab/"$1"-*; do
+		[ -d "$d" ] && rmdir "$d" 2>/dev/null || true
+	done
+}
