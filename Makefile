@@ -112,7 +112,7 @@ $(BUILD)/attacks/%: attacks/%.c attacks/attack.h
 	@echo "  CC  $<"
 	@$(CC) -O2 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -static -pthread -o $@ $<
 
-# Issue 3's bare prototype, for make bench (scripts/bench-proto.sh):
+# Issue 3's bare prototype, for make bench and make report (scripts/proto-ladder.sh):
 # static, as boxlab is, so neither pays a dynamic loader.
 $(BUILD)/bench-proto: scripts/bench-proto.c
 	@mkdir -p $(dir $@)

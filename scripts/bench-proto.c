@@ -2,7 +2,7 @@
  * it one at a time: what does each part of a container start cost when
  * nothing else is around it (no CLI, no state, no timeline, no errors
  * reported)?  make bench runs it beside the floor and boxlab itself
- * (scripts/bench-proto.sh).
+ * (scripts/bench.sh) and make report (scripts/report/ladder.sh).
  *
  *   bench-proto ROOTFS UID BPF RUNDIR [FEATURES]
  *

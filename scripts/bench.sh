@@ -7,10 +7,13 @@
 #           runtime can do: the namespaces, a fresh /proc, a root switch
 #   runc    runc run of an equivalent bundle (same rootfs, same namespaces
 #           including user and cgroup, same uid range), built here
-# then the peak RSS of the boxlab process during `run` with GNU time.
+# and, in the same run, where boxlab's time goes: issue 3's bare prototype
+# (scripts/bench-proto.c) with boxlab's default features added to it one
+# at a time (scripts/proto-ladder.sh); then the peak RSS of the boxlab
+# process during `run` with GNU time.
 #
-# Writes $BUILD/bench/start.csv (one row per command) and start.json
-# (hyperfine's raw data).  Goals from issue 3: boxlab <= 1.0x the floor,
+# Writes $BUILD/bench/start.csv (boxlab, floor, runc), ladder.csv (floor,
+# the prototype's steps, boxlab) and start.json (hyperfine's raw data).  Goals from issue 3: boxlab <= 1.0x the floor,
 # runc/boxlab >= 5, peak RSS <= 4 MiB.  BENCH_STRICT=1 exits 1 on a miss.
 #
 # Environment: BUILD (default build), BENCH_RUNS (30), BENCH_WARMUP (3),
@@ -47,8 +50,9 @@ done
 
 boxlab=$(realpath "$BUILD/boxlab" 2>/dev/null) || die "$BUILD/boxlab missing: run 'make BUILD=$BUILD'"
 rootfs=$(realpath "$BUILD/images/busybox/rootfs" 2>/dev/null) || die "$BUILD/images/busybox/rootfs missing: run 'make BUILD=$BUILD'"
+proto=$(realpath "$BUILD/bench-proto" 2>/dev/null) || die "$BUILD/bench-proto missing: run 'make BUILD=$BUILD'"
 # hyperfine -N splits command lines on blanks, and so does our own check.
-case "$boxlab$rootfs" in *[[:space:]]*) die "the build path may not contain blanks: $boxlab" ;; esac
+case "$boxlab$rootfs$proto" in *[[:space:]]*) die "the build path may not contain blanks: $boxlab" ;; esac
 [ -x "$rootfs/bin/busybox" ] || die "$rootfs has no bin/busybox: run 'make BUILD=$BUILD image'"
 outdir="$BUILD/bench"
 mkdir -p "$outdir"
@@ -93,8 +97,11 @@ cleanup() {
 	for cg in /sys/fs/cgroup/*"$runc_cg" /sys/fs/cgroup"$runc_cg"; do
 		[ -d "$cg" ] && rmdir "$cg" 2>/dev/null || true
 	done
+	ladder_cleanup "bench-$$-ladder"
 	exit "$rc"
 }
+# shellcheck source=proto-ladder.sh
+. scripts/proto-ladder.sh
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -109,6 +116,8 @@ cg_tag="bench-$$"
 # shellcheck source=runc-bundle.sh
 . scripts/runc-bundle.sh
 make_runc_bundle "$bundle" '["/bin/true"]'
+mkdir -p "$BOXLAB_RUN_DIR" "$work/ladder"
+ladder_prepare "$work/ladder" "bench-$$-ladder"
 
 cmd_boxlab="$boxlab run --rm --net=none busybox /bin/true"
 cmd_floor="unshare -fpmuinC --mount-proc chroot $rootfs /bin/true"
@@ -117,19 +126,22 @@ cmd_floor="unshare -fpmuinC --mount-proc chroot $rootfs /bin/true"
 cmd_runc="runc --root $runc_root run --bundle $bundle $runc_id"
 
 # Each must work before its time means anything.
-for c in "$cmd_boxlab" "$cmd_floor" "$cmd_runc"; do
+ladder=()
+for i in "${!ladder_names[@]}"; do
+	[ "${ladder_names[i]}" = floor ] || ladder+=(-n "${ladder_names[i]}" "${ladder_cmds[i]}")
+done
+for c in "$cmd_boxlab" "$cmd_floor" "$cmd_runc" "${ladder_cmds[@]}"; do
 	out=$($c 2>&1) || die "this command fails, nothing to measure: $c"$'\n'"$out"
 done
 [ -z "$(runc --root "$runc_root" list -q)" ] || die "runc run left its container behind; cannot time it this way"
 
-mkdir -p "$BOXLAB_RUN_DIR"
 echo "bench: $RUNS runs (+$WARMUP warmup) each, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)," \
 	"kernel $(uname -r), boxlab state on $(findmnt -n -o FSTYPE -T "$BOXLAB_RUN_DIR")"
 # Into the temp dir first: an interrupted run leaves the last results alone.
 json="$work/start.json"
 # -N: no shell in between, so nothing needs subtracting.
 hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --export-json "$json" \
-	-n boxlab "$cmd_boxlab" -n floor "$cmd_floor" -n runc "$cmd_runc" &
+	-n boxlab "$cmd_boxlab" -n floor "$cmd_floor" -n runc "$cmd_runc" "${ladder[@]}" &
 hf_pid=$!
 wait "$hf_pid"
 hf_pid=
@@ -150,12 +162,25 @@ jq -r --arg boxlab "$cmd_boxlab" --arg floor "$cmd_floor" --arg runc "$cmd_runc"
 	{boxlab: $boxlab, floor: $floor, runc: $runc} as $cmd |
 	(.results[] | select(.command == "floor") | .mean) as $floor_mean |
 	"benchmark,command,runs,mean_ms,stddev_ms,median_ms,min_ms,max_ms,user_ms,system_ms,ratio_to_floor,peak_rss_kib",
-	(.results[] | [.command, $cmd[.command], (.times | length),
+	(.results[] | select(.command == "boxlab" or .command == "floor" or .command == "runc") |
+		[.command, $cmd[.command], (.times | length),
 		(.mean | ms), (.stddev | ms), (.median | ms), (.min | ms), (.max | ms), (.user | ms), (.system | ms),
 		(.mean / $floor_mean * 1000 | round / 1000),
 		(if .command == "boxlab" then $rss else "" end)] | @csv)' "$json" >"$work/start.csv"
 mv "$work/start.csv" "$csv"
 cp "$json" "$outdir/start.json"
+# The ladder: floor, the prototype's steps, boxlab; added_ms against the
+# line above (boxlab against +lo, every default feature: the runtime).
+order=$(printf '%s\n' "${ladder_names[@]}" boxlab | jq -R . | jq -s .)
+jq -r --argjson order "$order" '
+	def ms: . * 1000 * 100 | round / 100;
+	(.results | map({(.command): .}) | add) as $res |
+	"variant,runs,mean_ms,stddev_ms,median_ms,added_ms,ratio_to_floor",
+	($order | to_entries[] | .key as $k | $res[.value] as $r |
+		[.value, ($r.times | length), ($r.mean | ms), ($r.stddev | ms), ($r.median | ms),
+		 (if $k < 2 then "" else ($r.mean - $res[$order[$k - 1]].mean) | ms end),
+		 ($r.mean / $res.floor.mean * 100 | round / 100)] | @csv)' "$json" >"$work/ladder.csv"
+mv "$work/ladder.csv" "$outdir/ladder.csv"
 
 read -r b_mean b_sd b_med f_mean f_sd f_med r_mean r_sd r_med < <(jq -r '
 	[(.results[] | select(.command == "boxlab")), (.results[] | select(.command == "floor")),
@@ -179,7 +204,14 @@ printf '  boxlab/floor = %s   (goal <= 1.0)  %s\n' "$r_floor" "$v_floor"
 printf '  runc/boxlab  = %s   (goal >= 5)    %s\n' "$r_runc" "$v_runc"
 printf '  peak RSS of boxlab run: max %d KiB, median %d KiB of %d runs   (goal <= 4096 KiB)  %s\n' \
 	"$rss_max" "$rss_med" "$RSS_RUNS" "$v_rss"
-echo "  written: $csv, $outdir/start.json"
+echo
+echo "where the time goes: issue 3's bare prototype, then boxlab's default features one at a time:"
+csv_rows=$(tail -n +2 "$outdir/ladder.csv" | tr -d '"')
+while IFS=, read -r v _ mean sd _ added ratio; do
+	printf '  %-10s %6.2f ms ± %4.2f  %9s  %.2f x floor\n' "$v" "$mean" "$sd" "${added:+$(printf '%+.2f ms' "$added")}" "$ratio"
+done <<<"$csv_rows"
+echo "  (+lo: every default feature with nothing around them; boxlab against +lo: the runtime itself)"
+echo "  written: $csv, $outdir/ladder.csv, $outdir/start.json"
 if [ "$STRICT" = 1 ] && [ "$missed" = 1 ]; then
 	exit 1
 fi

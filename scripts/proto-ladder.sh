@@ -1,4 +1,4 @@
-# Sourced by scripts/bench-proto.sh and scripts/report/ladder.sh: issue
+# Sourced by scripts/bench.sh and scripts/report/ladder.sh: issue
 # 3's bare prototype ($BUILD/bench-proto, scripts/bench-proto.c) and
 # boxlab's default features added to it one at a time, as command lines.
 # Needs $boxlab, $rootfs, $proto (the bench-proto binary) and

@@ -142,24 +142,27 @@ header() {
 	[ ! -e /opt/bx ]
 }
 
-@test "bench-proto.sh: the prototype and the feature ladder, every row measured, nothing left behind" {
+@test "make bench's start script: floor, boxlab, runc and the feature ladder measured, nothing left behind" {
 	out="$BATS_TEST_TMPDIR/build"
 	mkdir -p "$out/images"
 	ln -s "$(realpath "$ROOT/${BUILD:-build}/boxlab")" "$out/boxlab"
 	ln -s "$(realpath "$ROOT/${BUILD:-build}/bench-proto")" "$out/bench-proto"
 	ln -s "$(realpath "$ROOT/${BUILD:-build}/images/busybox")" "$out/images/busybox"
-	run env BUILD="$out" BENCH_RUNS=2 BENCH_WARMUP=0 timeout 120 bash "$ROOT/scripts/bench-proto.sh"
+	before=$(ls -d /run/boxlab-bench.* 2>/dev/null | sort)
+	run env BUILD="$out" BENCH_RUNS=2 BENCH_WARMUP=0 BENCH_RSS_RUNS=1 timeout 120 bash "$ROOT/scripts/bench.sh"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	csv="$out/bench/proto.csv"
-	[ "$(header "$csv")" = "variant,mean_ms,stddev_ms,median_ms,added_ms,ratio_to_floor" ]
+	[[ "$output" == *"boxlab/floor = "* && "$output" == *"peak RSS of boxlab run"* ]]
+	[ "$(cut -d, -f1 "$out/bench/start.csv" | tail -n +2 | tr -d '"' | sort | tr '\n' ' ')" = "boxlab floor runc " ]
+	csv="$out/bench/ladder.csv"
+	[ "$(header "$csv")" = "variant,runs,mean_ms,stddev_ms,median_ms,added_ms,ratio_to_floor" ]
 	[ "$(cut -d, -f1 "$csv" | tail -n +2 | tr -d '"' | tr '\n' ' ')" = \
 		"floor proto +init +7cgroups +state +overlay +sys +masks +dev +lo boxlab " ]
-	awk -F, 'NR > 1 && ($2 !~ /^[0-9.]+$/ || $6 !~ /^[0-9.]+$/) { print "bad: " $0; exit 1 }' "$csv"
-	# Its temp dir, tmpfs, cgroups and container are gone.
-	[ -z "$(ls -d /run/boxlab-bench-proto.* 2>/dev/null)" ]
-	[ -z "$(ls -d /sys/fs/cgroup/*/boxlab/bench-proto-* 2>/dev/null)" ]
-	! grep -q boxlab-bench-proto /proc/self/mountinfo
+	awk -F, 'NR > 1 && ($2 != 2 || $3 !~ /^[0-9.]+$/ || $7 !~ /^[0-9.]+$/) { print "bad: " $0; exit 1 }' "$csv"
+	# Its temp dir, tmpfs mounts, cgroups and containers are gone.
+	[ "$(ls -d /run/boxlab-bench.* 2>/dev/null | sort)" = "$before" ]
+	[ -z "$(ls -d /sys/fs/cgroup/*/boxlab/bench-* 2>/dev/null)" ]
+	! grep -q /run/boxlab-bench /proc/self/mountinfo
 	# Bad input is named; a step that fails says which, and what the
 	# host side made (state dir, cgroups) is removed all the same.
 	proto="$ROOT/${BUILD:-build}/bench-proto"
