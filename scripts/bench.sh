@@ -169,17 +169,7 @@ jq -r --arg boxlab "$cmd_boxlab" --arg floor "$cmd_floor" --arg runc "$cmd_runc"
 		(if .command == "boxlab" then $rss else "" end)] | @csv)' "$json" >"$work/start.csv"
 mv "$work/start.csv" "$csv"
 cp "$json" "$outdir/start.json"
-# The ladder: floor, the prototype's steps, boxlab; added_ms against the
-# line above (boxlab against +lo, every default feature: the runtime).
-order=$(printf '%s\n' "${ladder_names[@]}" boxlab | jq -R . | jq -s .)
-jq -r --argjson order "$order" '
-	def ms: . * 1000 * 100 | round / 100;
-	(.results | map({(.command): .}) | add) as $res |
-	"variant,runs,mean_ms,stddev_ms,median_ms,added_ms,ratio_to_floor",
-	($order | to_entries[] | .key as $k | $res[.value] as $r |
-		[.value, ($r.times | length), ($r.mean | ms), ($r.stddev | ms), ($r.median | ms),
-		 (if $k < 2 then "" else ($r.mean - $res[$order[$k - 1]].mean) | ms end),
-		 ($r.mean / $res.floor.mean * 100 | round / 100)] | @csv)' "$json" >"$work/ladder.csv"
+ladder_csv "$json" >"$work/ladder.csv"
 mv "$work/ladder.csv" "$outdir/ladder.csv"
 
 read -r b_mean b_sd b_med f_mean f_sd f_med r_mean r_sd r_med < <(jq -r '

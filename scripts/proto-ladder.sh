@@ -36,3 +36,20 @@ ladder_cleanup() { # NAME
 		[ -d "$d" ] && rmdir "$d" 2>/dev/null || true
 	done
 }
+
+# The ladder's CSV from hyperfine's JSON (a result per variant named as in
+# ladder_names, and "boxlab"): variant,runs,mean_ms,stddev_ms,median_ms,
+# added_ms,ratio_to_floor; added_ms against the line above, from +init on
+# (boxlab's against +lo, every default feature: the runtime's own cost).
+ladder_csv() { # JSON
+	local order
+	order=$(printf '%s\n' "${ladder_names[@]}" boxlab | jq -R . | jq -s .)
+	jq -r --argjson order "$order" '
+		def ms: . * 1000 * 100 | round / 100;
+		(.results | map({(.command): .}) | add) as $res |
+		"variant,runs,mean_ms,stddev_ms,median_ms,added_ms,ratio_to_floor",
+		($order | to_entries[] | .key as $k | $res[.value] as $r |
+			[.value, ($r.times | length), ($r.mean | ms), ($r.stddev | ms), ($r.median | ms),
+			 (if $k < 2 then "" else ($r.mean - $res[$order[$k - 1]].mean) | ms end),
+			 ($r.mean / $res.floor.mean * 100 | round / 100)] | @csv)' "$1"
+}
