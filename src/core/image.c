@@ -236,10 +236,77 @@ static int copy_opaque_marks(const char *src, const char *dst, bx_err_t *err)
 	return 0;
 }
 
+/* Does a line name dir as one of a list's entries: after a '=' or ':',
+ * before a ',', ':', blank or the end? */
+static bool names_dir(const char *line, const char *dir)
+{
+	size_t len = strlen(dir);
+	for (const char *p = line; (p = strstr(p, dir)); p += len)
+		if (p > line && (p[-1] == '=' || p[-1] == ':') && strchr(",: \n", p[len]))
+			return true;
+	return false;
+}
+
+/* Is dir a lower layer of a mounted overlay (mountinfo's options say
+ * "lowerdir=A:B"), or of a container here that is not running (its
+ * state dir's lowerdir file, which boxlab diff reads)? */
+static bool lower_in_use(const char *dir)
+{
+	cleanup_file FILE *f = fopen("/proc/self/mountinfo", "re");
+	cleanup_free char *line = NULL;
+	size_t cap = 0;
+	if (!f)
+		return true; /* cannot tell: keep it */
+	while (getline(&line, &cap, f) > 0)
+		if (strstr(line, " - overlay ") && names_dir(line, dir))
+			return true;
+	cleanup_dir DIR *d = opendir(bx_run_dir());
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		cleanup_free char *path = xasprintf("%s/%s/lowerdir", bx_run_dir(), e->d_name);
+		bx_err_t ignored = NULL;
+		cleanup_free char *lower = bx_read_file(path, NULL, &ignored);
+		bx_error_release(&ignored);
+		cleanup_free char *text = lower ? xasprintf("=%s", lower) : NULL;
+		if (text && names_dir(text, dir))
+			return true;
+	}
+	return false;
+}
+
+/* The copies of an image made for the same range from an earlier build
+ * of it ("NAME-UID-GID-INODE-MTIME", in hex, with other numbers than
+ * keep's): nothing will use them again, and each is a whole rootfs.
+ * One an overlay still has as its lower layer (a container started
+ * before the rebuild) stays, until a later copy finds it unused. */
+static void prune_stale_copies(const char *base, const char *prefix, const char *keep)
+{
+	cleanup_dir DIR *d = opendir(base);
+	size_t plen = strlen(prefix);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		const char *rest = e->d_name + plen;
+		size_t h1 = strspn(rest, "0123456789abcdef");
+		if (strncmp(e->d_name, prefix, plen) || !strcmp(e->d_name, keep) || !h1 || rest[h1] != '-' ||
+		    !rest[h1 + 1] || strspn(rest + h1 + 1, "0123456789abcdef") != strlen(rest + h1 + 1))
+			continue;
+		cleanup_free char *path = xasprintf("%s/%s", base, e->d_name);
+		bx_err_t ignored = NULL;
+		if (!lower_in_use(path))
+			bx_rm_rf(path, &ignored);
+		bx_error_release(&ignored);
+	}
+}
+
 /* dst (under $BOXLAB_LIB_DIR/shifted) as a copy of src owned by the
  * range; made under a lock so two containers starting at once make it
- * once.  Returns 1 when it made the copy, 0 when it was there. */
-static int shifted_copy(const char *src, const char *dst, uid_t uid, gid_t gid, bool layer, bx_err_t *err)
+ * once.  A new copy of an image's rootfs (stale_prefix: "NAME-UID-GID-")
+ * replaces those of its earlier builds.  Returns 1 when it made the
+ * copy, 0 when it was there. */
+static int shifted_copy(const char *src, const char *dst, uid_t uid, gid_t gid, bool layer, const char *stale_prefix,
+			bx_err_t *err)
 {
 	if (access(dst, F_OK) == 0)
 		return 0;
@@ -265,6 +332,8 @@ static int shifted_copy(const char *src, const char *dst, uid_t uid, gid_t gid, 
 			return bx_error_wrap(err, "copying %s for uid %u", src, uid);
 		return bx_make_error(err, e, "cannot rename %s", tmp);
 	}
+	if (stale_prefix)
+		prune_stale_copies(base, stale_prefix, strrchr(dst, '/') + 1);
 	return 1;
 }
 
@@ -290,7 +359,8 @@ int bx_image_lowerdir(const struct bx_image *img, uid_t uid, gid_t gid, char **l
 		char *dst = xasprintf("%s/shifted/%s-%u-%u-%lx-%llx", bx_lib_dir(), img->name, uid, gid,
 				      (unsigned long)st.st_ino,
 				      (unsigned long long)st.st_mtim.tv_sec * 1000000000ULL + st.st_mtim.tv_nsec);
-		ret = shifted_copy(img->rootfs, dst, uid, gid, false, err);
+		cleanup_free char *prefix = xasprintf("%s-%u-%u-", img->name, uid, gid);
+		ret = shifted_copy(img->rootfs, dst, uid, gid, false, prefix, err);
 		if (ret < 0) {
 			free(dst);
 			return -1;
@@ -306,7 +376,7 @@ int bx_image_lowerdir(const struct bx_image *img, uid_t uid, gid_t gid, char **l
 		} else {
 			cleanup_free char *src = bx_layer_dir(img->layers[i]);
 			p = layer_shifted_path(img->layers[i], uid, gid);
-			ret = shifted_copy(src, p, uid, gid, true, err);
+			ret = shifted_copy(src, p, uid, gid, true, NULL, err);
 			if (ret < 0) {
 				free(p);
 				strv_free(parts);

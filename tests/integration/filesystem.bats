@@ -127,6 +127,43 @@ layer_count() {
 	[[ "$output" == *"nosuch-fs-container"* ]]
 }
 
+@test "a rebuilt image's old shifted copies go with the next copy, unless a container still uses them" {
+	export BOXLAB_LIB_DIR="$BATS_TEST_TMPDIR/lib" BOXLAB_IMAGE_DIR="$BATS_TEST_TMPDIR/images"
+	mkdir -p "$BOXLAB_IMAGE_DIR"
+	cp -a "$BUSYBOX_ROOTFS/.." "$BOXLAB_IMAGE_DIR/busybox"
+	copies() { ls "$BOXLAB_LIB_DIR/shifted" | grep -c '^busybox-' || true; }
+	rebuild() { touch -d "@$1" "$BOXLAB_IMAGE_DIR/busybox/rootfs"; }
+	n=fs$RANDOM
+	rebuild 1000000000
+	fsrun --rm busybox true
+	[ "$(copies)" -eq 1 ]
+	old=$(ls "$BOXLAB_LIB_DIR/shifted" | grep '^busybox-')
+	# A running container keeps its copy (its overlay's lower layer).
+	fsrun -d --name "$n-run" busybox sleep 30
+	rebuild 1000000001
+	fsrun --rm busybox true
+	[ "$(copies)" -eq 2 ]
+	[ -d "$BOXLAB_LIB_DIR/shifted/$old" ]
+	# So does an exited one (boxlab diff reads its lower layer).
+	fsrun --name "$n-exited" busybox true
+	bx rm -f "$n-run"
+	rebuild 1000000002
+	fsrun --rm busybox true
+	[ "$(copies)" -eq 2 ]
+	[ ! -e "$BOXLAB_LIB_DIR/shifted/$old" ]
+	run bx diff "$n-exited"
+	[ "$status" -eq 0 ]
+	bx rm "$n-exited"
+	rebuild 1000000003
+	fsrun --rm busybox true
+	[ "$(copies)" -eq 1 ]
+	# Another image's copies are not this one's to remove.
+	mkdir "$BOXLAB_LIB_DIR/shifted/busybox-100000-100000-x-100000-100000-1-2"
+	rebuild 1000000004
+	fsrun --rm busybox true
+	[ -d "$BOXLAB_LIB_DIR/shifted/busybox-100000-100000-x-100000-100000-1-2" ]
+}
+
 @test "--no-rootfs says loudly that the host's root is used, on stderr and in the timeline" {
 	n=fs$RANDOM
 	canary=$(scratch)/canary
