@@ -147,7 +147,8 @@ int bx_rootfs_diff(const char *upper, char *const *lowers, struct bx_change **ou
 		bx_rootfs_diff_free(d.v, d.n);
 		return -1;
 	}
-	qsort(d.v, d.n, sizeof *d.v, cmp_change);
+	if (d.n) /* an untouched container has no list at all (qsort's base must not be NULL) */
+		qsort(d.v, d.n, sizeof *d.v, cmp_change);
 	*out = d.v;
 	*n = d.n;
 	return 0;

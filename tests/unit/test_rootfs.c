@@ -228,6 +228,14 @@ static void test_diff(void **state)
 	assert_string_equal(c[0].path, "/etc");
 	strv_free(got);
 	bx_rootfs_diff_free(c, n);
+
+	/* A container that changed nothing (an empty upper): no changes,
+	 * and nothing handed to qsort (found by UBSan: NULL base). */
+	cleanup_free char *empty = xasprintf("%s/empty", top);
+	mkd(empty, "");
+	assert_int_equal(bx_rootfs_diff(empty, lowers, &c, &n, &err), 0);
+	assert_int_equal(n, 0);
+	bx_rootfs_diff_free(c, n);
 	bx_rm_rf(top, &err);
 	bx_error_release(&err);
 }
