@@ -853,7 +853,8 @@ void *bx_sc_profile_to_json(const struct bx_sc_profile *p)
 					strv_push(&seen, s);
 				free(s);
 			}
-		qsort(seen, strv_len(seen), sizeof *seen, cmp_str);
+		if (seen)
+			qsort(seen, strv_len(seen), sizeof *seen, cmp_str);
 		for (size_t k = 0; seen && seen[k]; k++)
 			json_array_append_new(names, json_string(seen[k]));
 		strv_free(seen);
