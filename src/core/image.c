@@ -287,11 +287,13 @@ static void prune_stale_copies(const char *base, const char *prefix, const char 
 	size_t plen = strlen(prefix);
 	struct dirent *e;
 	while (d && (e = readdir(d))) {
+		if (strncmp(e->d_name, prefix, plen) || !strcmp(e->d_name, keep))
+			continue;
 		const char *rest = e->d_name + plen;
 		size_t h1 = strspn(rest, "0123456789abcdef");
-		if (strncmp(e->d_name, prefix, plen) || !strcmp(e->d_name, keep) || !h1 || rest[h1] != '-' ||
-		    !rest[h1 + 1] || strspn(rest + h1 + 1, "0123456789abcdef") != strlen(rest + h1 + 1))
-			continue;
+		if (!h1 || rest[h1] != '-' || !rest[h1 + 1] ||
+		    strspn(rest + h1 + 1, "0123456789abcdef") != strlen(rest + h1 + 1))
+			continue; /* another image's, or a copy in the making (.tmp) */
 		cleanup_free char *path = xasprintf("%s/%s", base, e->d_name);
 		bx_err_t ignored = NULL;
 		if (!lower_in_use(path))

@@ -494,7 +494,6 @@ static int shared_ret(struct emitter *e, struct shared_rets *r, uint32_t action)
 	return r->label[r->n++] = new_label(e);
 }
 
-
 /* A binary search: "nr >= start of the middle one" jumps over the left
  * half.  With shared returns (rets) a node jumps straight to its
  * leaves' targets, one instruction per node; without them (a tree too
@@ -606,8 +605,8 @@ static void emit_arch(struct emitter *e, const struct bx_sc_profile *p, uint32_t
 	ld(e, offsetof(struct seccomp_data, nr));
 	/* A node's jump to a shared return passes at most the nodes after
 	 * it (niv - 1 in all), the chains' JAs and the returns (together at
-	 * most niv): in reach of an 8-bit jump up to 128 intervals, which
-	 * covers Docker's profiles. */
+	 * most niv): in reach of an 8-bit jump up to 128 intervals (the
+	 * default profile has about 60 per architecture). */
 	struct shared_rets rets = {0};
 	bool share = niv >= 2 && 2 * niv - 1 <= 256;
 	emit_intervals(e, iv, 0, niv, share ? &rets : NULL);
