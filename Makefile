@@ -70,7 +70,7 @@ help:
 	@echo "make criu       test (or build once) a CRIU for checkpoint/restore (root)"
 	@echo "make run        deps + build, then the dashboard (boxlab dash) with a demo container"
 	@echo "make test       deps + build, then unit (cmocka) and integration (bats) tests"
-	@echo "make bench      every benchmark (scripts/bench*.sh): start latency, stats, network, seccomp, ..."
+	@echo "make bench      every benchmark (scripts/bench*.sh): start latency and where it goes, stats, network, ..."
 	@echo "make demo       every demos/NN-name.sh story, one after the other (root)"
 	@echo "make report     measure, then regenerate docs/DESIGN_REPORT.md's tables and figures (QUICK=1: < 2 min)"
 	@echo "make install    install binary, image, man page and bash completion into \$$DESTDIR\$$PREFIX (default /usr/local)"

@@ -13,8 +13,9 @@
 # process during `run` with GNU time.
 #
 # Writes $BUILD/bench/start.csv (boxlab, floor, runc), ladder.csv (floor,
-# the prototype's steps, boxlab) and start.json (hyperfine's raw data).  Goals from issue 3: boxlab <= 1.0x the floor,
-# runc/boxlab >= 5, peak RSS <= 4 MiB.  BENCH_STRICT=1 exits 1 on a miss.
+# the prototype's steps, boxlab) and start.json (hyperfine's raw data).
+# Goals from issue 3: boxlab <= 1.0x the floor, runc/boxlab >= 5, peak
+# RSS <= 4 MiB.  BENCH_STRICT=1 exits 1 on a miss.
 #
 # Environment: BUILD (default build), BENCH_RUNS (30), BENCH_WARMUP (3),
 # BENCH_RSS_RUNS (10), BENCH_STRICT (0), BENCH_TMPFS (1: boxlab's state
@@ -120,17 +121,18 @@ mkdir -p "$BOXLAB_RUN_DIR" "$work/ladder"
 ladder_prepare "$work/ladder" "bench-$$-ladder"
 
 cmd_boxlab="$boxlab run --rm --net=none busybox /bin/true"
-cmd_floor="unshare -fpmuinC --mount-proc chroot $rootfs /bin/true"
+# The ladder's first step (scripts/proto-ladder.sh).
+cmd_floor=${ladder_cmds[0]}
 # runc run without --detach destroys the container when it exits, so one
 # fixed id in our private --root is safe for sequential runs.
 cmd_runc="runc --root $runc_root run --bundle $bundle $runc_id"
 
 # Each must work before its time means anything.
 ladder=()
-for i in "${!ladder_names[@]}"; do
-	[ "${ladder_names[i]}" = floor ] || ladder+=(-n "${ladder_names[i]}" "${ladder_cmds[i]}")
+for ((i = 1; i < ${#ladder_names[@]}; i++)); do
+	ladder+=(-n "${ladder_names[i]}" "${ladder_cmds[i]}")
 done
-for c in "$cmd_boxlab" "$cmd_floor" "$cmd_runc" "${ladder_cmds[@]}"; do
+for c in "$cmd_boxlab" "$cmd_runc" "${ladder_cmds[@]}"; do
 	out=$($c 2>&1) || die "this command fails, nothing to measure: $c"$'\n'"$out"
 done
 [ -z "$(runc --root "$runc_root" list -q)" ] || die "runc run left its container behind; cannot time it this way"

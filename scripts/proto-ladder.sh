@@ -4,12 +4,13 @@
 # Needs $boxlab, $rootfs, $proto (the bench-proto binary) and
 # BOXLAB_RUN_DIR (a container is run there once, for its seccomp program).
 
-# ladder_prepare DIR NAME: the prototype's cgroups are boxlab/NAME-PID
-# (ladder_cleanup removes what a killed one left); in DIR (removed by the caller; mounts under it
+# ladder_prepare DIR NAME: in DIR (removed by the caller, mounts under it
 # too) a copy of the rootfs owned by the container's root (the first id
 # of boxlab's range), a tmpfs for the state dirs (boxlab keeps its own on
 # one), and boxlab's seccomp program from a container called NAME.  Sets
-# ladder_names and ladder_cmds: floor, proto, then +FEATURE per step.
+# ladder_names and ladder_cmds: floor (first), proto, then +FEATURE per
+# step.  The prototype's cgroups are boxlab/NAME-PID (ladder_cleanup
+# removes what a killed one left).
 ladder_prepare() { # DIR NAME
 	local dir=$1 name=$2 uid=100000 line p
 	if line=$(grep -m1 '^boxlab:' /etc/subuid 2>/dev/null); then
